@@ -1,0 +1,34 @@
+// State shared by the ops of one backend instance: its ISA, the CPU features kernels are
+// chosen with, the thread pool, and scratch buffers that only grow (so the per-token path
+// allocates nothing once warmed up).
+#ifndef EDGELLM_BACKENDS_COMMON_BACKEND_CONTEXT_H_
+#define EDGELLM_BACKENDS_COMMON_BACKEND_CONTEXT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "backends/common/thread_pool.h"
+#include "core/plugin/edgellm_plugin.h"
+
+namespace edgellm::backends {
+
+struct BackendContext {
+  BackendContext(EdgeIsa isa_in, const EdgeBackendOptionsV1& options)
+      : isa(isa_in), cpu_features(options.cpu_features), pool(options.n_threads),
+        per_thread(static_cast<size_t>(pool.n_threads())) {}
+
+  EdgeIsa isa;
+  uint64_t cpu_features;
+  ThreadPool pool;
+  std::vector<uint8_t> activations;  // activations quantized to the vec_dot type
+  struct PerThread {
+    std::vector<uint8_t> query;  // one query head quantized for q.k
+    std::vector<float> scores;   // attention scores over the cache
+    std::vector<float> values;   // one dequantized V head
+  };
+  std::vector<PerThread> per_thread;
+};
+
+}  // namespace edgellm::backends
+
+#endif  // EDGELLM_BACKENDS_COMMON_BACKEND_CONTEXT_H_

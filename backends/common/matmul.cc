@@ -1,0 +1,56 @@
+#include "backends/common/matmul.h"
+
+#include <algorithm>
+
+#include "backends/common/kernels.h"
+
+namespace edgellm::backends {
+namespace {
+
+// Weight rows per task: enough to amortise scheduling, few enough to balance two threads.
+constexpr int64_t kRowGrain = 16;
+// Tokens per tile in prefill: each weight row is read once per tile from cache.
+constexpr int64_t kTokenTile = 8;
+
+}  // namespace
+
+int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n_tokens,
+           float* y) {
+  const EdgeVecDotFn dot = FindVecDot(w.format, ctx.isa, ctx.cpu_features);
+  if (dot == nullptr) return 1;
+  const EdgeVecDotBatchFn dot_batch = FindVecDotBatch(w.format, ctx.isa, ctx.cpu_features);
+  const EdgeFromFloatFn quantize = FindFromFloat(w.vec_dot_format, ctx.isa, ctx.cpu_features);
+
+  const int64_t n = w.n_cols;
+  const size_t act_row_bytes = RowBytes(w.vec_dot_format, n);
+  if (ctx.activations.size() < act_row_bytes * n_tokens) {
+    ctx.activations.resize(act_row_bytes * n_tokens);
+  }
+  uint8_t* act = ctx.activations.data();
+  ctx.pool.ParallelFor(n_tokens, 1, [&](int64_t begin, int64_t end, int) {
+    for (int64_t t = begin; t < end; ++t) quantize(x + t * n, act + t * act_row_bytes, n);
+  });
+
+  const auto* weights = static_cast<const uint8_t*>(w.data);
+  const int64_t n_rows = w.n_rows;
+  ctx.pool.ParallelFor(n_rows, kRowGrain, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+      const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+      if (dot_batch != nullptr && t1 - t0 > 1) {
+        dot_batch(n, r1 - r0, t1 - t0, y + t0 * n_rows + r0, static_cast<size_t>(n_rows),
+                  weights + r0 * w.row_bytes, w.row_bytes, act + t0 * act_row_bytes,
+                  act_row_bytes);
+        continue;
+      }
+      for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* wr = weights + r * w.row_bytes;
+        for (int64_t t = t0; t < t1; ++t) {
+          dot(n, y + t * n_rows + r, wr, act + t * act_row_bytes);
+        }
+      }
+    }
+  });
+  return 0;
+}
+
+}  // namespace edgellm::backends

@@ -1,0 +1,21 @@
+// Matrix multiplication over quantized weights, shared by all backends: activations quantized
+// once to the weight format's vec_dot_type, then fused dequantize-and-dot kernels of the
+// backend's ISA (scalar fallback), parallel over output rows.
+#ifndef EDGELLM_BACKENDS_COMMON_MATMUL_H_
+#define EDGELLM_BACKENDS_COMMON_MATMUL_H_
+
+#include <cstdint>
+
+#include "backends/common/backend_context.h"
+#include "core/plugin/edgellm_plugin.h"
+
+namespace edgellm::backends {
+
+// y[t][r] = dot(w row r, x[t]); x: [n_tokens][w.n_cols] floats, y: [n_tokens][w.n_rows].
+// Returns 0, or 1 when the format has no vec_dot kernel at all.
+int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n_tokens,
+           float* y);
+
+}  // namespace edgellm::backends
+
+#endif  // EDGELLM_BACKENDS_COMMON_MATMUL_H_

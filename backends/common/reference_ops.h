@@ -1,0 +1,31 @@
+// Element-wise and row ops of the model graph in plain C++, with ggml's formulas and summation
+// precision (sums of squares and softmax sums in double, as ggml_float). The scalar backend uses
+// them as they are; SIMD backends use them where they have nothing faster.
+#ifndef EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_
+#define EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_
+
+#include <cstdint>
+
+#include "backends/common/thread_pool.h"
+#include "core/plugin/edgellm_plugin.h"
+
+namespace edgellm::backends {
+
+// RMSNorm (Zhang & Sennrich 2019) of n_rows rows of n floats: y = x / sqrt(mean(x^2) + eps) * w.
+void RmsNorm(ThreadPool& pool, const float* x, const float* weight, float eps, int64_t n,
+             int64_t n_rows, float* y);
+
+// RoPE (Su et al. 2021) in place on [n_tokens][n_heads][head_dim], as ggml_rope_ext with
+// ext_factor 0: theta_i = pos * freq_scale * freq_base^(-2i/n_rot).
+void Rope(ThreadPool& pool, float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
+          const int32_t* positions, const EdgeRopeParamsV1& params);
+
+// gate = silu(gate) * up (SwiGLU), silu(x) = x / (1 + e^-x).
+void SiluMul(ThreadPool& pool, float* gate, const float* up, int64_t n);
+
+// y[r] += x[r] (or y[r] += x with broadcast_x) for n_rows rows of n floats.
+void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x);
+
+}  // namespace edgellm::backends
+
+#endif  // EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_

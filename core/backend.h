@@ -1,0 +1,81 @@
+// Backend: the core's view of a backend plugin (scalar, avx2, avx512, neon) and of a running
+// instance of it with its own thread pool. The model graph calls only these ops; every shape and
+// layout is the one documented on EdgeBackendV1 in core/plugin/edgellm_plugin.h.
+#ifndef EDGELLM_CORE_BACKEND_H_
+#define EDGELLM_CORE_BACKEND_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/plugin/edgellm_plugin.h"
+
+namespace edgellm {
+
+class Backend;
+
+// A loaded backend plugin: what it is and what it needs. Create() starts an instance.
+class BackendPlugin {
+ public:
+  BackendPlugin(const EdgePluginV1* plugin, std::string file, uint64_t cpu_features)
+      : plugin_(plugin), file_(std::move(file)), cpu_features_(cpu_features) {}
+
+  const char* name() const { return plugin_->name; }
+  const char* version() const { return plugin_->version; }
+  EdgeIsa isa() const { return plugin_->backend->isa; }
+  uint64_t required_cpu_features() const { return plugin_->required_cpu_features; }
+  const std::string& file() const { return file_; }
+
+  // Starts an instance with n_threads worker threads (<= 0: one per core). Errors: Internal
+  // with the plugin's own message when it cannot start (e.g. threads cannot be created).
+  absl::StatusOr<std::unique_ptr<Backend>> Create(int n_threads) const;
+
+ private:
+  const EdgePluginV1* plugin_;
+  std::string file_;
+  uint64_t cpu_features_;
+};
+
+// A running backend instance. Not thread-safe: one caller at a time (each op already uses the
+// instance's threads). Must not outlive the PluginRegistry that loaded its plugin.
+class Backend {
+ public:
+  Backend(const EdgeBackendV1* ops, void* ctx, std::string name)
+      : ops_(ops), ctx_(ctx), name_(std::move(name)) {}
+  ~Backend() { ops_->destroy(ctx_); }
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  const std::string& name() const { return name_; }
+  EdgeIsa isa() const { return ops_->isa; }
+  int n_threads() const { return ops_->n_threads(ctx_); }
+
+  // y = x * W^T for each of n_tokens rows of x; see EdgeBackendV1::matmul. Errors:
+  // FailedPrecondition when the weight's format has no kernel this backend can run.
+  absl::Status MatMul(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y);
+  void RmsNorm(const float* x, const float* weight, float eps, int64_t n, int64_t n_rows,
+               float* y) {
+    ops_->rms_norm(ctx_, x, weight, eps, n, n_rows, y);
+  }
+  void Rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
+            const int32_t* positions, const EdgeRopeParamsV1& params) {
+    ops_->rope(ctx_, x, n_tokens, n_heads, head_dim, positions, &params);
+  }
+  // Errors: FailedPrecondition when a KV-cache format has no usable kernel.
+  absl::Status Attention(const EdgeAttentionV1& a, const float* q, float* out);
+  void SiluMul(float* gate, const float* up, int64_t n) { ops_->silu_mul(ctx_, gate, up, n); }
+  void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x) {
+    ops_->add(ctx_, y, x, n, n_rows, broadcast_x ? 1 : 0);
+  }
+
+ private:
+  const EdgeBackendV1* ops_;
+  void* ctx_;
+  std::string name_;
+};
+
+}  // namespace edgellm
+
+#endif  // EDGELLM_CORE_BACKEND_H_

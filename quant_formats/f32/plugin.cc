@@ -1,0 +1,38 @@
+// The f32 quant-format plugin: descriptor table and entry point. f32 needs no conversion, so the
+// kernel entries leave from_float / to_float NULL (the host falls back to the plain copies).
+#include <iterator>
+
+#include "core/plugin/edgellm_plugin.h"
+#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/f32/f32.h"
+
+namespace edgellm::quant::f32 {
+namespace {
+
+const EdgeQuantKernelsV1 kKernels[] = {
+#if defined(__x86_64__)
+    {EDGE_ISA_AVX512,
+     EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW |
+         EDGE_CPU_AVX512VL,
+     VecDotAvx512, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
+     nullptr},
+#endif
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
+};
+
+const EdgeQuantFormatV1 kFormat = {
+    kTypeF32, "f32",     1,        sizeof(float),       kTypeF32,
+    ToFloat,  FromFloat, kKernels, std::size(kKernels),
+};
+
+const EdgePluginV1 kPlugin = {
+    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "f32", "1.0.0", 0, nullptr, &kFormat,
+};
+
+}  // namespace
+}  // namespace edgellm::quant::f32
+
+EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
+  return &edgellm::quant::f32::kPlugin;
+}

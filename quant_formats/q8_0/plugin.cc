@@ -1,0 +1,42 @@
+// The q8_0 quant-format plugin: descriptor table and entry point.
+#include <iterator>
+
+#include "core/plugin/edgellm_plugin.h"
+#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/q8_0/q8_0.h"
+
+namespace edgellm::quant::q8_0 {
+namespace {
+
+#if defined(__x86_64__)
+constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
+constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL;
+#endif
+
+// Every x86 entry quantizes activations like ggml's x86 CPU path (QuantizeRowAct semantics), so
+// all of them feed the dot products the same bytes.
+const EdgeQuantKernelsV1 kKernels[] = {
+#if defined(__x86_64__)
+    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr,
+     QuantizeRowActAvx512, DequantizeRowAvx512},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, QuantizeRowActAvx512, DequantizeRowAvx512},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, QuantizeRowActAvx2, DequantizeRowAvx2},
+#endif
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, QuantizeRowAct, DequantizeRow},
+};
+
+const EdgeQuantFormatV1 kFormat = {
+    kTypeQ8_0,     "q8_0",         kQK8_0,   sizeof(BlockQ8_0), kTypeQ8_0,
+    DequantizeRow, QuantizeRowRef, kKernels, std::size(kKernels),
+};
+
+const EdgePluginV1 kPlugin = {
+    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "q8_0", "1.0.0", 0, nullptr, &kFormat,
+};
+
+}  // namespace
+}  // namespace edgellm::quant::q8_0
+
+EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
+  return &edgellm::quant::q8_0::kPlugin;
+}

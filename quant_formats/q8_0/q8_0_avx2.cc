@@ -1,0 +1,67 @@
+// AVX2 kernels of q8_0 (build with -mavx2 -mfma -mf16c). fp16 scales go through F16C
+// (x86::HalfToFloat, _cvtss_sh), never through fp16.h, whose external-linkage inline functions
+// must not be compiled with ISA flags.
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "quant_formats/common/q8_quantize.h"
+#include "quant_formats/common/x86_simd.h"
+#include "quant_formats/q8_0/q8_0.h"
+
+namespace edgellm::quant::q8_0 {
+namespace {
+
+// acc + (dx * dy) * (8 partial sums of qx * qy) for one pair of blocks.
+inline __m256 AccumulateBlock(const BlockQ8_0& bx, const BlockQ8_0& by, __m256 acc) {
+  const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx.qs));
+  const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(by.qs));
+  // maddubs wants unsigned x signed: move the sign of qx onto qy.
+  const __m256i p = x86::DotU8I8(_mm256_sign_epi8(qx, qx), _mm256_sign_epi8(qy, qx));
+  const __m256 d = _mm256_set1_ps(x86::HalfToFloat(bx.d) * x86::HalfToFloat(by.d));
+  return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+}
+
+}  // namespace
+
+void QuantizeRowActAvx2(const float* x, void* y, int64_t n) {
+  auto* out = static_cast<BlockQ8_0*>(y);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    const float d = x86::QuantizeQ8BlockAvx2<false>(x + b * kQK8_0, out[b].qs, nullptr);
+    out[b].d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+  }
+}
+
+void DequantizeRowAvx2(const void* x, float* y, int64_t n) {
+  const auto* in = static_cast<const BlockQ8_0*>(x);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(in[b].d));
+    for (int j = 0; j < kQK8_0; j += 8) {
+      const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in[b].qs + j));
+      const __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
+      _mm256_storeu_ps(y + b * kQK8_0 + j, _mm256_mul_ps(q, d));
+    }
+  }
+}
+
+void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
+  const auto* bx = static_cast<const BlockQ8_0*>(x);
+  const auto* by = static_cast<const BlockQ8_0*>(y);
+  const int64_t nb = n / kQK8_0;
+  // Two accumulators hide the FMA latency.
+  __m256 acc0 = _mm256_setzero_ps();
+  __m256 acc1 = _mm256_setzero_ps();
+  int64_t b = 0;
+  for (; b + 1 < nb; b += 2) {
+    acc0 = AccumulateBlock(bx[b], by[b], acc0);
+    acc1 = AccumulateBlock(bx[b + 1], by[b + 1], acc1);
+  }
+  if (b < nb) acc0 = AccumulateBlock(bx[b], by[b], acc0);
+  *s = x86::HsumPs(_mm256_add_ps(acc0, acc1));
+}
+
+}  // namespace edgellm::quant::q8_0
+
+#endif  // __x86_64__

@@ -1,0 +1,37 @@
+#include <cstdint>
+
+#include "quant_formats/common/fp16.h"
+#include "quant_formats/common/q8_quantize.h"
+#include "quant_formats/q8_1/q8_1.h"
+
+namespace edgellm::quant::q8_1 {
+
+void QuantizeRowRef(const float* x, void* y, int64_t n) {
+  auto* out = static_cast<BlockQ8_1*>(y);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    int sum;
+    const float d = QuantizeQ8BlockRef(x + b * kQK8_0, out[b].qs, &sum);
+    out[b].d = Fp32ToFp16(d);
+    out[b].s = Fp32ToFp16(static_cast<float>(sum) * d);
+  }
+}
+
+void QuantizeRowAct(const float* x, void* y, int64_t n) {
+  auto* out = static_cast<BlockQ8_1*>(y);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    int sum;
+    const float d = QuantizeQ8BlockX86(x + b * kQK8_0, out[b].qs, &sum);
+    out[b].d = Fp32ToFp16(d);
+    out[b].s = Fp32ToFp16(static_cast<float>(sum) * d);
+  }
+}
+
+void DequantizeRow(const void* x, float* y, int64_t n) {
+  const auto* in = static_cast<const BlockQ8_1*>(x);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    const float d = Fp16ToFp32(in[b].d);
+    for (int j = 0; j < kQK8_0; ++j) y[b * kQK8_0 + j] = in[b].qs[j] * d;
+  }
+}
+
+}  // namespace edgellm::quant::q8_1

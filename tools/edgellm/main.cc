@@ -1,0 +1,53 @@
+// edgellm: command-line entry point. `edgellm <command> [args] [--flags]`.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "tools/edgellm/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+constexpr Command kCommands[] = {
+    {"inspect", "inspect FILE [--json]: GGUF metadata and tensors", edgellm::cli::RunInspect},
+    {"plugins", "plugins [--json]: plugins found, loaded or refused, and CPU features",
+     edgellm::cli::RunPlugins},
+};
+
+std::string UsageText() {
+  std::string text = "usage: edgellm <command> [args] [--flags]\ncommands:\n";
+  for (const Command& c : kCommands) text += std::string("  ") + c.summary + "\n";
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(UsageText());
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  // Under `bazel run`, relative paths are meant from where the user typed the command.
+  if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY"); wd != nullptr) {
+    if (chdir(wd) != 0) std::perror("edgellm: chdir to BUILD_WORKING_DIRECTORY");
+  }
+  if (positional.size() < 2) {
+    std::fputs(UsageText().c_str(), stderr);
+    return 2;
+  }
+  const std::string name = positional[1];
+  const std::vector<std::string> args(positional.begin() + 2, positional.end());
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(args);
+  }
+  std::fprintf(stderr, "edgellm: unknown command '%s'\n%s", name.c_str(), UsageText().c_str());
+  return 2;
+}

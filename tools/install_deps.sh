@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every system package edgellm needs to build and test (Debian 12, apt only).
+# Idempotent and non-interactive; runs as root or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap bazel-platforms          # Bazel 4.2.3 + @platforms, offline
+  g++ pkg-config python3                   # toolchain; python3 parses test results
+  libabsl-dev libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc     # gRPC C++ + grpc_cpp_plugin
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev                       # JSON output of the tools
+  clang libclang-rt-dev                    # libFuzzer (-fsanitize=fuzzer)
+  g++-aarch64-linux-gnu qemu-user          # NEON cross build + run under qemu
+)
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then SUDO=(sudo); fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  # "install ok installed" only for fully installed packages.
+  if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q "${missing[@]}" </dev/null
