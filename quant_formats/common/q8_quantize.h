@@ -25,7 +25,10 @@ namespace {
 // Reference quantizer of one block: returns d, writes q and *sum = sum of q.
 inline float QuantizeQ8BlockRef(const float* x, int8_t* q, int* sum) {
   float amax = 0.0f;
-  for (int j = 0; j < kQK8_0; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+  for (int j = 0; j < kQK8_0; ++j) {
+    const float a = std::fabs(x[j]);
+    amax = amax > a ? amax : a;  // ggml's MAX(amax, fabsf(x))
+  }
   const float d = amax / 127.0f;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   int s = 0;
@@ -41,7 +44,10 @@ inline float QuantizeQ8BlockRef(const float* x, int8_t* q, int* sum) {
 // versions below. nearbyint rounds half to even in the default rounding mode.
 inline float QuantizeQ8BlockX86(const float* x, int8_t* q, int* sum) {
   float amax = 0.0f;
-  for (int j = 0; j < kQK8_0; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+  for (int j = 0; j < kQK8_0; ++j) {
+    const float a = std::fabs(x[j]);
+    amax = amax > a ? amax : a;  // vmaxps(amax, a) for non-NaN input
+  }
   const float d = amax / 127.0f;
   const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
   int s = 0;
@@ -56,9 +62,9 @@ inline float QuantizeQ8BlockX86(const float* x, int8_t* q, int* sum) {
 }  // namespace
 }  // namespace edgellm::quant
 
-#if defined(__x86_64__) && defined(__AVX2__) && defined(__F16C__)
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 
-#include <immintrin.h>
+#include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 
 namespace edgellm::quant::x86 {
 namespace {
@@ -130,5 +136,5 @@ inline float QuantizeQ8BlockAvx512(const float* x, int8_t* q, int* sum) {
 }  // namespace edgellm::quant::x86
 
 #endif  // AVX-512 F/BW/VL
-#endif  // x86-64 with AVX2/F16C
+#endif  // x86-64 with AVX2/FMA/F16C
 #endif  // EDGELLM_QUANT_FORMATS_COMMON_Q8_QUANTIZE_H_

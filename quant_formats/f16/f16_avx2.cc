@@ -3,8 +3,6 @@
 // functions must not be compiled with ISA flags.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "quant_formats/common/x86_simd.h"

@@ -1,12 +1,11 @@
-// AVX-512 kernels of f16 (build with the AVX-512 flags; runs on F/BW/VL). Conversions use
+// AVX-512 kernels of f16 (build with the AVX-512 flags; needs F/BW/VL/DQ). Conversions use
 // vcvtph2ps / vcvtps2ph with round-to-nearest-even, never fp16.h (see f16_avx2.cc). Tails use
 // masked loads and stores, so no element is read or written past n.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
 #include <cstdint>
 
+#include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/f16/f16.h"
 
 namespace edgellm::quant::f16 {

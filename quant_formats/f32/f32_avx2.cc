@@ -1,8 +1,6 @@
 // AVX2 dot product of f32 rows (build with -mavx2 -mfma -mf16c).
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "quant_formats/common/x86_simd.h"

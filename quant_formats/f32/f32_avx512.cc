@@ -1,10 +1,9 @@
-// AVX-512 dot product of f32 rows (build with the AVX-512 flags; runs on F/BW/VL).
+// AVX-512 dot product of f32 rows (build with the AVX-512 flags; needs F/BW/VL/DQ).
 #if defined(__x86_64__)
-
-#include <immintrin.h>
 
 #include <cstdint>
 
+#include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/f32/f32.h"
 
 namespace edgellm::quant::f32 {

@@ -9,14 +9,17 @@
 namespace edgellm::quant::f32 {
 namespace {
 
+#if defined(__x86_64__)
+constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
+// The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
+constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL |
+                             EDGE_CPU_AVX512DQ;
+#endif
+
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512,
-     EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW |
-         EDGE_CPU_AVX512VL,
-     VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
-     nullptr},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, nullptr, nullptr},
 #endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
 };

@@ -39,9 +39,9 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
     const float d = y[i].d * _cvtsh_ss(x[i].d);
     const float dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
 
-    alignas(16) uint8_t sm[16];
+    uint32_t sm[4];  // bytes: scales 0..7, mins 0..7
     UnpackScalesMinsK4(x[i].scales, sm);
-    const __m256i sm16 = _mm256_cvtepu8_epi16(_mm_load_si128((const __m128i*)sm));
+    const __m256i sm16 = _mm256_cvtepu8_epi16(_mm_set_epi32(sm[3], sm[2], sm[1], sm[0]));
 
     // Min term: sum_j m[j] * (sum of the 32 activations of sub-block j).
     const __m128i bs_lo = _mm_loadu_si128((const __m128i*)y[i].bsums);

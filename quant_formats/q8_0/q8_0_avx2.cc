@@ -3,8 +3,6 @@
 // must not be compiled with ISA flags.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "quant_formats/common/q8_quantize.h"

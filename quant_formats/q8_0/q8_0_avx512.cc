@@ -1,9 +1,7 @@
-// AVX-512 kernels of q8_0 (build with the AVX-512 F/BW/VL/VNNI flags; only VecDotAvx512Vnni
-// executes VNNI instructions). Two blocks share one 512-bit register: bytes 0..31 and 32..63.
+// AVX-512 kernels of q8_0 (build with the AVX-512 flags; they need F/BW/VL/DQ, and
+// VecDotAvx512Vnni also VNNI). Two blocks share one 512-bit register: bytes 0..31 and 32..63.
 // fp16 scales go through F16C, never through fp16.h (see q8_0_avx2.cc).
 #if defined(__x86_64__)
-
-#include <immintrin.h>
 
 #include <cstdint>
 

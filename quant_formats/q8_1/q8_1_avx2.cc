@@ -2,11 +2,10 @@
 // (_cvtss_sh), never fp16.h, whose external-linkage inline functions must not get ISA flags.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "quant_formats/common/q8_quantize.h"
+#include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/q8_1/q8_1.h"
 
 namespace edgellm::quant::q8_1 {

@@ -1,13 +1,12 @@
-// AVX-512 activation quantizer of q8_1 (build with the AVX-512 F/BW/VL flags). fp16 conversions
-// use F16C (_cvtss_sh), never fp16.h, whose external-linkage inline functions must not get ISA
-// flags.
+// AVX-512 activation quantizer of q8_1 (build with the AVX-512 flags; needs F/BW/VL/DQ). fp16
+// conversions use F16C (_cvtss_sh), never fp16.h, whose external-linkage inline functions must
+// not get ISA flags.
 #if defined(__x86_64__)
-
-#include <immintrin.h>
 
 #include <cstdint>
 
 #include "quant_formats/common/q8_quantize.h"
+#include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/q8_1/q8_1.h"
 
 namespace edgellm::quant::q8_1 {

@@ -1,0 +1,59 @@
+// q3_K: ggml's GGML_TYPE_Q3_K (GGUF type 11), 3-bit weights in super-blocks of 256.
+//
+// Layout (ggml-common.h block_q3_K, 110 bytes): 16 sub-blocks of 16 weights, each with a 6-bit
+// signed scale (stored + 32), under one fp16 super-block scale d. Weight i of the block is
+//     d * (scale[i / 16] - 32) * (q_i - 4),   q_i in [0, 7]
+// with the low 2 bits of q_i in `qs` and the high bit in `hmask`. For weight i = 128h + 32j + l
+// (h < 2, j < 4, l < 32): low bits = qs[32h + l] >> 2j & 3, high bit = hmask[l] >> (4h + j) & 1.
+// Scale k: low 4 bits in scales[k] (k < 8) or scales[k - 8] >> 4 (k >= 8), high 2 bits in
+// scales[8 + k % 4] >> 2(k / 4).
+// vec_dot_type is q8_K (quant_formats/common/q8_blocks.h).
+#ifndef EDGELLM_QUANT_FORMATS_Q3_K_Q3_K_H_
+#define EDGELLM_QUANT_FORMATS_Q3_K_Q3_K_H_
+
+#include <cstdint>
+#include <cstring>
+
+#include "quant_formats/common/q8_blocks.h"
+
+namespace edgellm::quant::q3k {
+
+struct BlockQ3K {
+  uint8_t hmask[kQK_K / 8];  // high bits
+  uint8_t qs[kQK_K / 4];     // low 2 bits
+  uint8_t scales[12];        // 16 packed 6-bit scales
+  uint16_t d;                // fp16 super-block scale
+};
+static_assert(sizeof(BlockQ3K) == 110, "q3_K block is 110 bytes");
+
+// The 16 scales of a block, unpacked to signed bytes in [-32, 31] (order of the sub-blocks).
+// static: scalar and SIMD files each keep their own copy (see common/k_quants.h).
+static inline void UnpackScales(const uint8_t packed[12], int8_t out[16]) {
+  constexpr uint32_t kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
+  uint32_t w[3];
+  std::memcpy(w, packed, sizeof w);
+  const uint32_t u[4] = {
+      (w[0] & kLow4) | ((w[2] & kLow2) << 4),                // scales 0..3
+      (w[1] & kLow4) | (((w[2] >> 2) & kLow2) << 4),         // scales 4..7
+      ((w[0] >> 4) & kLow4) | (((w[2] >> 4) & kLow2) << 4),  // scales 8..11
+      ((w[1] >> 4) & kLow4) | (((w[2] >> 6) & kLow2) << 4),  // scales 12..15
+  };
+  std::memcpy(out, u, sizeof u);
+  for (int k = 0; k < 16; ++k) out[k] = static_cast<int8_t>(out[k] - 32);
+}
+
+// n is a multiple of 256 in all of these; x/y hold n / 256 blocks.
+void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q3_K
+void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q3_K_ref
+// *s = dot(x: n weights as q3_K, y: n activations as q8_K).
+void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+
+#if defined(__x86_64__)
+void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
+void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
+#endif
+
+}  // namespace edgellm::quant::q3k
+
+#endif  // EDGELLM_QUANT_FORMATS_Q3_K_Q3_K_H_

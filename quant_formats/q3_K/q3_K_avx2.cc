@@ -1,0 +1,57 @@
+// q3_K x q8_K dot product, AVX2: each 3-bit quant is rebuilt in registers as an unsigned byte
+// q = low | high << 2 in [0, 7], multiplied with maddubs and scaled per group of 16 with madd;
+// the -4 offset comes out once per block through the q8_K group sums.
+#include "quant_formats/q3_K/q3_K.h"
+
+#if defined(__x86_64__)
+
+#include "quant_formats/common/kquant_x86.h"
+
+namespace edgellm::quant::q3k {
+
+namespace {
+
+// Bit `bit` of every byte of v, moved to bit 2 (other bits cleared).
+inline __m256i HighBitToBit2(__m256i v, int bit) {
+  const __m256i shifted = bit < 2 ? _mm256_slli_epi16(v, 2 - bit) : _mm256_srli_epi16(v, bit - 2);
+  return _mm256_and_si256(shifted, _mm256_set1_epi8(4));
+}
+
+}  // namespace
+
+void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
+  const BlockQ3K* x = static_cast<const BlockQ3K*>(vx);
+  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
+  const int64_t nb = n / kQK_K;
+  const __m256i m3 = _mm256_set1_epi8(3);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+    const float d = y[i].d * x86::HalfToFloat(x[i].d);
+    alignas(16) int8_t sc[16];
+    UnpackScales(x[i].scales, sc);
+    const __m128i sc8 = _mm_load_si128(reinterpret_cast<const __m128i*>(sc));
+    const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].hmask));
+    const int8_t* q8 = y[i].qs;
+    __m256i sumi = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i scales =
+          _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(h == 0 ? sc8 : _mm_unpackhi_epi64(sc8, sc8)));
+      const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * h));
+      for (int j = 0; j < 4; ++j, q8 += 32) {
+        const __m256i q = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 2 * j), m3),
+                                          HighBitToBit2(hmask, 4 * h + j));
+        const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8));
+        const __m256i p = _mm256_maddubs_epi16(q, yv);
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(x86::ScalePair(scales, j), p));
+      }
+    }
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
+    sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bsums), 2));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  *s = x86::HsumPs(acc);
+}
+
+}  // namespace edgellm::quant::q3k
+
+#endif  // __x86_64__

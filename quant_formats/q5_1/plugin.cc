@@ -1,0 +1,41 @@
+// The q5_1 quant-format plugin: ggml's Q5_1 (GGUF type 7) with Q8_1 activations.
+#include <iterator>
+
+#include "core/plugin/edgellm_plugin.h"
+#include "quant_formats/q5_1/q5_1.h"
+
+namespace edgellm::quant::q5_1 {
+namespace {
+
+#if defined(__x86_64__)
+constexpr uint64_t kAvx2Features = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
+// The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
+constexpr uint64_t kAvx512Features = kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW |
+                                     EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
+#endif
+
+const EdgeQuantKernelsV1 kKernels[] = {
+#if defined(__x86_64__)
+    {EDGE_ISA_AVX512, kAvx512Features | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr, nullptr,
+     ToFloatAvx512},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, nullptr, nullptr, ToFloatAvx512},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, ToFloatAvx2},
+#endif
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, ToFloat},
+};
+
+const EdgeQuantFormatV1 kFormat = {
+    kTypeQ5_1, "q5_1", kBlockSize, sizeof(BlockQ5_1), kTypeQ8_1, ToFloat, FromFloatRef,
+    kKernels,  std::size(kKernels),
+};
+
+const EdgePluginV1 kPlugin = {
+    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "q5_1", "1.0.0", 0, nullptr, &kFormat,
+};
+
+}  // namespace
+}  // namespace edgellm::quant::q5_1
+
+EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
+  return &edgellm::quant::q5_1::kPlugin;
+}

@@ -1,0 +1,53 @@
+// Q5_1 weights: ggml's GGML_TYPE_Q5_1 (GGUF type id 7), layout `block_q5_1` of ggml-common.h.
+//
+// A block holds 32 consecutive weights of a row in 24 bytes: an fp16 scale d, an fp16 offset m,
+// 4 bytes qh (a little-endian uint32 whose bit j is bit 4 of weight j's code), then 16 bytes with
+// the low 4 bits of the codes; byte j holds weight j in its low nibble and weight j + 16 in its
+// high nibble. Codes q are in [0, 31]; weight = d * q + m. The dot product pairs a Q5_1 row with
+// activations quantized to Q8_1 (BlockQ8_1), whose per-block s = d * sum(codes) supplies the
+// m-term: dot = sum over blocks of d_x * d_y * sum(q * a) + m_x * s_y.
+//
+// All functions: n counts weights and is a multiple of 32; x / y point to n / 32 blocks (or n
+// floats), s to one float.
+#ifndef EDGELLM_QUANT_FORMATS_Q5_1_Q5_1_H_
+#define EDGELLM_QUANT_FORMATS_Q5_1_Q5_1_H_
+
+#include <cstdint>
+
+#include "quant_formats/common/q8_blocks.h"
+
+namespace edgellm::quant {
+
+struct BlockQ5_1 {
+  uint16_t d;      // fp16 scale
+  uint16_t m;      // fp16 offset (the block minimum)
+  uint8_t qh[4];   // bit 4 of each code, weight j at bit j (little-endian uint32)
+  uint8_t qs[16];  // low 4 bits of the codes of weights j (low nibble) and j + 16 (high nibble)
+};
+static_assert(sizeof(BlockQ5_1) == 24, "Q5_1 block is 24 bytes");
+
+namespace q5_1 {
+
+inline constexpr int kBlockSize = 32;
+
+// Dequantize, bit-exact with ggml's dequantize_row_q5_1.
+void ToFloat(const void* x, float* y, int64_t n);
+// Quantize, bit-exact with ggml's quantize_row_q5_1_ref (what GGUF producers write).
+void FromFloatRef(const float* x, void* y, int64_t n);
+// *s = dot(x: Q5_1 row, y: Q8_1 row).
+void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+
+#if defined(__x86_64__)
+// Need AVX2, FMA, F16C.
+void ToFloatAvx2(const void* x, float* y, int64_t n);
+void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+// Need the AVX2 set plus AVX-512 F, BW, VL, DQ; the Vnni variant also AVX512_VNNI.
+void ToFloatAvx512(const void* x, float* y, int64_t n);
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
+void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
+#endif
+
+}  // namespace q5_1
+}  // namespace edgellm::quant
+
+#endif  // EDGELLM_QUANT_FORMATS_Q5_1_Q5_1_H_

@@ -1,0 +1,75 @@
+// Portable Q5_1 kernels: the reference quantizer, dequantization and the scalar dot product.
+#include <cfloat>
+#include <cstring>
+
+#include "quant_formats/common/fp16.h"
+#include "quant_formats/q5_1/q5_1.h"
+
+namespace edgellm::quant::q5_1 {
+namespace {
+
+// The 5-bit code of weight j (< 32) of block b.
+inline int Code(const BlockQ5_1& b, uint32_t qh, int j) {
+  const int lo = j < kBlockSize / 2 ? b.qs[j] & 0x0F : b.qs[j - kBlockSize / 2] >> 4;
+  return lo | static_cast<int>(((qh >> j) & 1u) << 4);
+}
+
+inline uint32_t HighBits(const BlockQ5_1& b) {
+  uint32_t qh;
+  std::memcpy(&qh, b.qh, sizeof qh);
+  return qh;
+}
+
+}  // namespace
+
+void ToFloat(const void* vx, float* y, int64_t n) {
+  const auto* x = static_cast<const BlockQ5_1*>(vx);
+  for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
+    const float d = Fp16ToFp32(x[i].d);
+    const float m = Fp16ToFp32(x[i].m);
+    const uint32_t qh = HighBits(x[i]);
+    for (int j = 0; j < kBlockSize; ++j) y[j] = static_cast<float>(Code(x[i], qh, j)) * d + m;
+  }
+}
+
+void FromFloatRef(const float* x, void* vy, int64_t n) {
+  auto* y = static_cast<BlockQ5_1*>(vy);
+  for (int64_t i = 0; i < n / kBlockSize; ++i, x += kBlockSize) {
+    float min = FLT_MAX;
+    float max = -FLT_MAX;
+    for (int j = 0; j < kBlockSize; ++j) {
+      if (x[j] < min) min = x[j];
+      if (x[j] > max) max = x[j];
+    }
+    const float d = (max - min) / 31.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    y[i].d = Fp32ToFp16(d);
+    y[i].m = Fp32ToFp16(min);
+    uint32_t qh = 0;
+    for (int j = 0; j < kBlockSize / 2; ++j) {
+      // (x - min) * id lies in [0, 31]: truncating it + 0.5 rounds half up; ggml does not clamp.
+      const int q0 = static_cast<int>((x[j] - min) * id + 0.5f);
+      const int q1 = static_cast<int>((x[j + kBlockSize / 2] - min) * id + 0.5f);
+      y[i].qs[j] = static_cast<uint8_t>((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+      qh |= static_cast<uint32_t>((q0 >> 4) & 1) << j;
+      qh |= static_cast<uint32_t>((q1 >> 4) & 1) << (j + kBlockSize / 2);
+    }
+    std::memcpy(y[i].qh, &qh, sizeof qh);
+  }
+}
+
+void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
+  const auto* x = static_cast<const BlockQ5_1*>(vx);
+  const auto* y = static_cast<const BlockQ8_1*>(vy);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / kBlockSize; ++i) {
+    const uint32_t qh = HighBits(x[i]);
+    int sumi = 0;
+    for (int j = 0; j < kBlockSize; ++j) sumi += Code(x[i], qh, j) * y[i].qs[j];
+    sum += Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d) * static_cast<float>(sumi) +
+           Fp16ToFp32(x[i].m) * Fp16ToFp32(y[i].s);
+  }
+  *s = sum;
+}
+
+}  // namespace edgellm::quant::q5_1

@@ -1,0 +1,199 @@
+// Every quant-format plugin against ../shared/golden/quants, made by ggml's own code: reference
+// quantizer bytes, dequantized floats, activation quantization and vec_dot results, for every
+// kernel entry (ISA) this CPU can run. See ../shared/golden/README.md for the file layout.
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "core/plugin/plugin_paths.h"
+#include "core/plugin/plugin_registry.h"
+#include "core/quant_format.h"
+#include "gtest/gtest.h"
+#include "tests/testing/shared_data.h"
+
+namespace edgellm {
+namespace {
+
+using edgellm::testing::ReadFileOrDie;
+using edgellm::testing::ReadFloats;
+using edgellm::testing::SharedDir;
+
+constexpr int kRows = 12;
+constexpr int kCols = 1024;
+
+// One MANIFEST.txt line as key=value pairs.
+std::map<std::string, std::string> ManifestEntry(const std::string& type) {
+  std::istringstream in(ReadFileOrDie(SharedDir() + "/golden/quants/MANIFEST.txt"));
+  for (std::string line; std::getline(in, line);) {
+    std::map<std::string, std::string> kv;
+    for (absl::string_view field : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> p = absl::StrSplit(field, absl::MaxSplits('=', 1));
+      kv[p.first] = p.second;
+    }
+    if (kv["type"] == type) return kv;
+  }
+  return {};
+}
+
+std::string Golden(const std::string& name) { return SharedDir() + "/golden/quants/" + name; }
+
+class QuantGoldenTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    auto loaded = LoadPlugins("");
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    registry_ = loaded->release();
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+  void SetUp() override {
+    EDGELLM_REQUIRE_SHARED();
+    ASSERT_NE(registry_, nullptr);
+    entry_ = ManifestEntry(GetParam());
+    ASSERT_FALSE(entry_.empty()) << GetParam() << " not in MANIFEST.txt";
+    format_ = registry_->FindFormatByName(GetParam());
+    ASSERT_NE(format_, nullptr) << "no plugin loaded for " << GetParam();
+    input_ = ReadFloats(Golden("input.f32"));
+    act_ = ReadFloats(Golden("act.f32"));
+    ASSERT_EQ(input_.size(), size_t{kRows * kCols});
+    ASSERT_EQ(act_.size(), size_t{kRows * kCols});
+  }
+  // Kernel entries whose CPU features this machine has.
+  std::vector<const EdgeQuantKernelsV1*> Runnable(const QuantFormat& f) const {
+    std::vector<const EdgeQuantKernelsV1*> out;
+    for (const EdgeQuantKernelsV1* k : f.kernels()) {
+      if ((k->required_cpu_features & ~registry_->cpu_features()) == 0) out.push_back(k);
+    }
+    return out;
+  }
+
+  static PluginRegistry* registry_;
+  std::map<std::string, std::string> entry_;
+  const QuantFormat* format_ = nullptr;
+  std::vector<float> input_, act_;
+};
+
+PluginRegistry* QuantGoldenTest::registry_ = nullptr;
+
+TEST_P(QuantGoldenTest, LayoutMatchesGgml) {
+  EXPECT_EQ(std::to_string(format_->type_id()), entry_["id"]);
+  EXPECT_EQ(std::to_string(format_->block_size()), entry_["block_size"]);
+  EXPECT_EQ(std::to_string(format_->type_size()), entry_["type_size"]);
+  EXPECT_EQ(std::to_string(format_->RowBytes(kCols)), entry_["row_bytes"]);
+  if (entry_["vec_dot_type"] != "-") {
+    const QuantFormat* v = registry_->FindFormat(format_->vec_dot_type());
+    ASSERT_NE(v, nullptr) << "vec_dot_type of " << GetParam() << " not loaded";
+    EXPECT_EQ(v->name(), entry_["vec_dot_type"]);
+  }
+}
+
+TEST_P(QuantGoldenTest, ReferenceQuantizerBytesIdentical) {
+  if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K has no quant.bin; see ActivationQuantizer";
+  const std::string golden = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
+  const size_t row_bytes = format_->RowBytes(kCols);
+  ASSERT_EQ(golden.size(), row_bytes * kRows);
+  std::string mine(golden.size(), '\0');
+  for (int r = 0; r < kRows; ++r) {
+    format_->FromFloatRef(&input_[r * kCols], &mine[r * row_bytes], kCols);
+    EXPECT_EQ(0, std::memcmp(&mine[r * row_bytes], &golden[r * row_bytes], row_bytes))
+        << GetParam() << " row " << r;
+  }
+}
+
+TEST_P(QuantGoldenTest, DequantizedFloatsIdentical) {
+  if (GetParam() == "q8_K") GTEST_SKIP() << "ggml has no q8_K dequant golden";
+  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
+  const std::vector<float> golden = ReadFloats(Golden(GetParam() + ".dequant.f32"));
+  ASSERT_EQ(golden.size(), size_t{kRows * kCols});
+  std::vector<EdgeToFloatFn> fns = {format_->desc()->to_float};
+  for (const EdgeQuantKernelsV1* k : Runnable(*format_)) {
+    if (k->to_float != nullptr) fns.push_back(k->to_float);
+  }
+  const size_t row_bytes = format_->RowBytes(kCols);
+  std::vector<float> mine(kCols);
+  for (EdgeToFloatFn fn : fns) {
+    for (int r = 0; r < kRows; ++r) {
+      fn(&quant[r * row_bytes], mine.data(), kCols);
+      EXPECT_EQ(0, std::memcmp(mine.data(), &golden[r * kCols], kCols * sizeof(float)))
+          << GetParam() << " row " << r;
+    }
+  }
+}
+
+// The activations the vec_dot golden used: act.f32 quantized by ggml's CPU path to the
+// vec_dot_type. Every quantizer entry of the partner format must reproduce them.
+TEST_P(QuantGoldenTest, ActivationQuantizerIdentical) {
+  const bool is_q8k = GetParam() == "q8_K";
+  const std::string vec_dot_name = is_q8k ? "q8_K" : entry_["vec_dot_type"];
+  const std::string file = is_q8k ? "q8_K.act_ref.bin" : GetParam() + ".act_" + vec_dot_name + ".bin";
+  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
+  ASSERT_NE(v, nullptr) << vec_dot_name << " not loaded";
+  const std::string golden = ReadFileOrDie(Golden(file));
+  const size_t row_bytes = v->RowBytes(kCols);
+  ASSERT_EQ(golden.size(), row_bytes * kRows);
+  std::vector<std::pair<std::string, EdgeFromFloatFn>> fns;
+  for (const EdgeQuantKernelsV1* k : Runnable(*v)) {
+    if (k->from_float != nullptr) fns.emplace_back(IsaName(k->isa), k->from_float);
+  }
+  // Where no ISA has its own activation quantizer, the reference one is what runs.
+  if (fns.empty() || is_q8k) fns.emplace_back("ref", v->desc()->from_float_ref);
+  std::string mine(row_bytes, '\0');
+  for (const auto& [isa, fn] : fns) {
+    for (int r = 0; r < kRows; ++r) {
+      fn(&act_[r * kCols], mine.data(), kCols);
+      EXPECT_EQ(0, std::memcmp(mine.data(), &golden[r * row_bytes], row_bytes))
+          << vec_dot_name << " quantizer (" << isa << ") row " << r;
+    }
+  }
+}
+
+TEST_P(QuantGoldenTest, VecDotWithinToleranceOnEveryIsa) {
+  if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
+  const std::string vec_dot_name = entry_["vec_dot_type"];
+  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
+  ASSERT_NE(v, nullptr);
+  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
+  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
+  const std::vector<float> golden = ReadFloats(Golden(GetParam() + ".dot.f32"));
+  ASSERT_EQ(golden.size(), size_t{kRows});
+  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  int checked = 0;
+  for (const EdgeQuantKernelsV1* k : Runnable(*format_)) {
+    if (k->vec_dot == nullptr) continue;
+    ++checked;
+    for (int r = 0; r < kRows; ++r) {
+      float s = NAN;
+      k->vec_dot(kCols, &s, &quant[r * wb], &act[r * ab]);
+      const float tol = std::max(1e-6f, 1e-5f * std::fabs(golden[r]));
+      EXPECT_NEAR(s, golden[r], tol) << GetParam() << " " << IsaName(k->isa) << " row " << r;
+    }
+    if (k->vec_dot_batch != nullptr) {
+      // All 12 weight rows against all 12 activation rows; the diagonal is the golden.
+      std::vector<float> s(kRows * kRows, NAN);
+      k->vec_dot_batch(kCols, kRows, kRows, s.data(), kRows, quant.data(), wb, act.data(), ab);
+      for (int r = 0; r < kRows; ++r) {
+        const float tol = std::max(1e-6f, 1e-5f * std::fabs(golden[r]));
+        EXPECT_NEAR(s[r * kRows + r], golden[r], tol)
+            << GetParam() << " " << IsaName(k->isa) << " batch row " << r;
+      }
+    }
+  }
+  EXPECT_GT(checked, 0) << GetParam() << " has no vec_dot kernel this CPU runs";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, QuantGoldenTest,
+                         ::testing::Values("f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0",
+                                           "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "q8_K",
+                                           "iq4_nl", "iq4_xs"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+}  // namespace
+}  // namespace edgellm
