@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc     # gRPC C++ + grpc_cpp_plugin
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpcre2-dev                             # Unicode regexes of the BPE pre-tokenizers
   nlohmann-json3-dev                       # JSON output of the tools
   clang libclang-rt-dev                    # libFuzzer (-fsanitize=fuzzer)
   g++-aarch64-linux-gnu qemu-user          # NEON cross build + run under qemu

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -24,9 +24,8 @@ constexpr char kEosKey[] = "tokenizer.ggml.eos_token_id";
 
 absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-absl::Status KeyError(const GgufFile& gguf, std::string_view key, std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(gguf.path(), ": ", AbslView(key), ": ", AbslView(what)));
+absl::Status KeyError(const GgufFile& gguf, std::string_view key, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": ", AbslView(key), ": ", what));
 }
 
 // An optional key: nullopt when absent, an error naming the key when it does not convert.
@@ -63,38 +62,57 @@ absl::StatusOr<const GgufValue*> FindPerTokenArray(const GgufFile& gguf, std::st
   return value;
 }
 
-bool TextIn(std::string_view text, std::initializer_list<std::string_view> texts) {
-  return std::find(texts.begin(), texts.end(), text) != texts.end();
+template <size_t N>
+bool TextIn(std::string_view text, const std::string_view (&texts)[N]) {
+  return std::find(std::begin(texts), std::end(texts), text) != std::end(texts);
 }
 
 // Texts llama.cpp takes for an end-of-turn token when tokenizer.ggml.eot_token_id is absent.
-constexpr std::initializer_list<std::string_view> kEotTexts = {
+constexpr std::string_view kEotTexts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
     "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
     "<end_of_utterance>"};
+constexpr std::string_view kEomTexts[] = {"<|eom_id|>"};
 // Likewise for the fill-in-the-middle tokens.
-constexpr std::initializer_list<std::string_view> kFimPreTexts = {
+constexpr std::string_view kFimPreTexts[] = {
     "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",
     "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"};
-constexpr std::initializer_list<std::string_view> kFimSufTexts = {
+constexpr std::string_view kFimSufTexts[] = {
     "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
     "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"};
-constexpr std::initializer_list<std::string_view> kFimMidTexts = {
+constexpr std::string_view kFimMidTexts[] = {
     "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
     "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"};
-constexpr std::initializer_list<std::string_view> kFimPadTexts = {
+constexpr std::string_view kFimPadTexts[] = {
     "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
-constexpr std::initializer_list<std::string_view> kFimRepTexts = {
+constexpr std::string_view kFimRepTexts[] = {
     "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"};
+constexpr std::string_view kFimSepTexts[] = {"<|file_sep|>"};
 // Texts that end generation whatever the ids say.
-constexpr std::initializer_list<std::string_view> kEogTexts = {
+constexpr std::string_view kEogTexts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "</s>",
     "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>",
     "<eos>", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>"};
 
 bool IsValidTokenType(int32_t t) { return t >= 0 && t <= static_cast<int32_t>(TokenType::kByte); }
 
+int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
+
+bool ParseByteToken(std::string_view text, uint8_t* byte) {
+  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return false;
+  const int hi = HexDigitValue(text[3]);
+  const int lo = HexDigitValue(text[4]);
+  if (hi < 0 || lo < 0) return false;
+  *byte = static_cast<uint8_t>(hi * 16 + lo);
+  return true;
+}
 
 int32_t Vocab::Find(std::string_view text) const {
   auto it = token_to_id_.find(AbslView(text));
@@ -140,6 +158,12 @@ absl::StatusOr<Vocab> Vocab::FromGguf(const GgufFile& gguf, const VocabDefaults&
                         absl::StrCat("token ", i, " has unknown type ", types[i]));
       }
       token.type = static_cast<TokenType>(types[i]);
+      uint8_t byte = 0;
+      if (token.type == TokenType::kByte && !ParseByteToken(token.text, &byte)) {
+        return KeyError(gguf, kTokenTypeKey,
+                        absl::StrCat("BYTE token ", i, " reads '", token.text,
+                                     "', not <0xHH>"));
+      }
     }
     const auto [it, inserted] = vocab.token_to_id_.emplace(token.text, static_cast<int32_t>(i));
     if (!inserted) {
@@ -207,7 +231,7 @@ absl::StatusOr<Vocab> Vocab::FromGguf(const GgufFile& gguf, const VocabDefaults&
 
   // Tokens recognized by their text, as llama.cpp does for files converted without the ids;
   // whatever is recognized becomes a CONTROL token.
-  auto recognize = [&](int32_t id, int32_t* slot, std::initializer_list<std::string_view> list) {
+  auto recognize = [&](int32_t id, int32_t* slot, const auto& list) {
     if (*slot == kNoToken && TextIn(vocab.tokens_[id].text, list)) {
       *slot = id;
       vocab.tokens_[id].type = TokenType::kControl;
@@ -215,13 +239,13 @@ absl::StatusOr<Vocab> Vocab::FromGguf(const GgufFile& gguf, const VocabDefaults&
   };
   for (int32_t id = 0; id < vocab.size(); ++id) {
     recognize(id, &eot_id, kEotTexts);
-    recognize(id, &eom_id, {"<|eom_id|>"});
+    recognize(id, &eom_id, kEomTexts);
     recognize(id, &fim_pre_id, kFimPreTexts);
     recognize(id, &fim_suf_id, kFimSufTexts);
     recognize(id, &fim_mid_id, kFimMidTexts);
     recognize(id, &fim_pad_id, kFimPadTexts);
     recognize(id, &fim_rep_id, kFimRepTexts);
-    recognize(id, &fim_sep_id, {"<|file_sep|>"});
+    recognize(id, &fim_sep_id, kFimSepTexts);
   }
   for (int32_t id = 0; id < vocab.size(); ++id) {
     if (TextIn(vocab.tokens_[id].text, kEogTexts)) {

@@ -29,6 +29,10 @@ enum class TokenType : int32_t {
   kByte = 6,
 };
 
+// The byte a BYTE token's text "<0xHH>" stands for (hex digits of either case); false when `text`
+// has another form.
+bool ParseByteToken(std::string_view text, uint8_t* byte);
+
 // What a tokenizer family assumes for keys a file leaves out.
 struct VocabDefaults {
   int32_t bos_id = kNoToken;
@@ -49,7 +53,7 @@ class Vocab {
     bool rstrip = false;
   };
 
-  // Reads tokenizer.ggml.tokens (required), .scores, .token_type, the special-token ids
+  // Reads tokenizer.ggml.tokens (required; BYTE tokens must read "<0xHH>"), .scores, .token_type, the special-token ids
   // (.bos/.eos/.eot/.eom/.unknown/.fim_pad/.fim_rep/.fim_sep _token_id) and the flags
   // (.add_bos_token, .add_eos_token, .add_space_prefix). Errors name the file and the key.
   static absl::StatusOr<Vocab> FromGguf(const GgufFile& gguf, const VocabDefaults& defaults);

@@ -131,17 +131,19 @@ static inline void PutScaleMinK4(int j, uint8_t ls, uint8_t lm, uint8_t* q) {
   }
 }
 
-// All 8 scales then all 8 mins of a packed 12-byte field, as four little-endian words whose bytes
-// are scales 0..7 then mins 0..7. Words rather than bytes so that SIMD kernels can build the
-// vector from registers (a 16-byte load of 4-byte stores would stall store forwarding).
-static inline void UnpackScalesMinsK4(const uint8_t* packed, uint32_t out[4]) {
+// All 8 scales then all 8 mins of a packed 12-byte field: out[0..7] = scales, out[8..15] = mins
+// (the SIMD kernels do the same in registers: scale_min_k4_x86.h).
+static inline void UnpackScalesMinsK4(const uint8_t* packed, uint8_t out[16]) {
   constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
   uint32_t w[3];
   std::memcpy(w, packed, sizeof w);
-  out[0] = w[0] & kLow6;                                          // scales 0..3
-  out[1] = (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4);         // scales 4..7
-  out[2] = w[1] & kLow6;                                          // mins 0..3
-  out[3] = ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4);  // mins 4..7
+  const uint32_t u[4] = {
+      w[0] & kLow6,                                          // scales 0..3
+      (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4),         // scales 4..7
+      w[1] & kLow6,                                          // mins 0..3
+      ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4),  // mins 4..7
+  };
+  std::memcpy(out, u, sizeof u);
 }
 
 }  // namespace edgellm::quant

@@ -38,10 +38,10 @@ inline __m256i UnpackNibbles32(const uint8_t* qs) {
 // Byte i of the result is 0xFF when bit i of `bits` is set, else 0.
 inline __m256i BitsToBytes32(uint32_t bits) {
   // Byte i gets byte i / 8 of `bits`; OR-ing every bit but bit i % 8 leaves all ones iff it is set.
-  const __m256i spread = _mm256_shuffle_epi8(
-      _mm256_set1_epi32(static_cast<int>(bits)),
-      _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
-                         0x0303030303030303));
+  const __m256i spread =
+      _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)),
+                          _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
+                                             0x0202020202020202, 0x0303030303030303));
   const __m256i others = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
   return _mm256_cmpeq_epi8(_mm256_or_si256(spread, others), _mm256_set1_epi64x(-1));
 }

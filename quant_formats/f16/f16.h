@@ -2,8 +2,16 @@
 //
 // A "block" is one half float stored as its uint16_t bit pattern (ggml_fp16_t): block_size 1,
 // 2 bytes, little-endian. Rows hold any n >= 1 values. Activations are converted to f16 too
-// (vec_dot_type f16) and the dot product multiplies and sums in fp32 (ggml_vec_dot_f16).
-// fp32 -> fp16 rounds to nearest even, as F16C's vcvtps2ph (ggml's x86 path) does.
+// (vec_dot_type f16). fp32 -> fp16 rounds to nearest even, as F16C's vcvtps2ph does.
+//
+// The dot product accumulates in fp16, as ggml's x86 CPU backend does (ggml 0.20.1; inferred from
+// ../shared/golden/quants/f16.dot.f32, which it reproduces bit for bit, not from ggml's source):
+//   - over the first np = n - n % 128 elements, element i goes to accumulator i % 128:
+//     acc = fp16(fp32 fma(x[i], y[i], acc));
+//   - the 128 accumulators are summed by a halving tree, acc[j] = fp16(acc[j] + acc[j + h]) for
+//     h = 64, 32, ..., 1;
+//   - the last n % 128 products are added to that in double.
+// Relative error is about 1e-3 (fp16 sums), and a partial sum above 65504 becomes inf.
 #ifndef EDGELLM_QUANT_FORMATS_F16_F16_H_
 #define EDGELLM_QUANT_FORMATS_F16_F16_H_
 
@@ -19,13 +27,14 @@ void ToFloat(const void* x, float* y, int64_t n);
 // quantizer).
 void FromFloat(const float* x, void* y, int64_t n);
 
-// *s = sum of x[i] * y[i] over n halves: fp32 products accumulated in double (ggml's scalar
-// ggml_vec_dot_f16).
+// Accumulators of the dot product (see above).
+inline constexpr int kDotLanes = 128;
+
+// *s = dot(x, y) over n halves, computed as described above.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
-// Same floats / halves as ToFloat / FromFloat; the dot products use fp32 FMA accumulators and
-// agree with VecDotScalar up to summation order.
+// Same floats / halves as ToFloat / FromFloat, and the same dot product bit for bit.
 void ToFloatAvx2(const void* x, float* y, int64_t n);
 void FromFloatAvx2(const float* x, void* y, int64_t n);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);

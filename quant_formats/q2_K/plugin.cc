@@ -22,8 +22,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ2_K, "q2_K", kQK_K, sizeof(BlockQ2K), kTypeQ8_K, ToFloat, FromFloatRef,
-    kKernels, sizeof(kKernels) / sizeof(kKernels[0]),
+    kTypeQ2_K,        "q2_K",    kQK_K,
+    sizeof(BlockQ2K), kTypeQ8_K, ToFloat,
+    FromFloatRef,     kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
 };
 
 const EdgePluginV1 kPlugin = {

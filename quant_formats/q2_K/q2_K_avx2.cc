@@ -28,12 +28,13 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
     __m256i sumi = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
       // Scales of groups 8h..8h+7 in both 128-bit lanes.
-      const __m256i scales =
-          h == 0 ? _mm256_permute4x64_epi64(scales16, 0x44) : _mm256_permute4x64_epi64(scales16, 0xEE);
+      const __m256i scales = h == 0 ? _mm256_permute4x64_epi64(scales16, 0x44)
+                                    : _mm256_permute4x64_epi64(scales16, 0xEE);
       const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * h));
       for (int j = 0; j < 4; ++j, q8 += 32) {
         const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * j), m3);
-        const __m256i p = _mm256_maddubs_epi16(q, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8)));
+        const __m256i p =
+            _mm256_maddubs_epi16(q, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8)));
         sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(x86::ScalePair(scales, j), p));
       }
     }

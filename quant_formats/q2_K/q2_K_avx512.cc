@@ -45,17 +45,15 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
     acc = _mm512_fmadd_ps(_mm512_set1_ps(dall), _mm512_cvtepi32_ps(isum), acc);
     const __m256i mins = _mm256_srli_epi16(_mm256_cvtepu8_epi16(packed), 4);
     const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
-    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bsums)),
-                              acc_min);
+    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(dmin),
+                              _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bsums)), acc_min);
   }
   *s = _mm512_reduce_add_ps(acc) - x86::HsumPs(acc_min);
 }
 
 }  // namespace
 
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
-  VecDot<false>(n, s, x, y);
-}
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);

@@ -1,13 +1,12 @@
 // q2_K reference quantizer, dequantizer and scalar dot product (see q2_K.h for the layout).
 // Bit-exact with ggml: same float operations in the same order; this file is compiled with
 // -ffp-contract=off so that no multiply-add gets fused where ggml's reference does not fuse.
-#include "quant_formats/q2_K/q2_K.h"
-
 #include <algorithm>
 #include <cmath>
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/q2_K/q2_K.h"
 
 namespace edgellm::quant::q2k {
 
@@ -44,7 +43,8 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
     if (max_min > 0) {
       const float iscale = kQ4Scale / max_min;
       for (int j = 0; j < kQK_K / 16; ++j) {
-        b.scales[j] |= static_cast<uint8_t>(static_cast<unsigned>(NearestInt(iscale * mins[j])) << 4);
+        b.scales[j] |=
+            static_cast<uint8_t>(static_cast<unsigned>(NearestInt(iscale * mins[j])) << 4);
       }
       b.dmin = Fp32ToFp16(max_min / kQ4Scale);
     } else {
@@ -96,21 +96,21 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const int64_t nb = n / kQK_K;
   float sumf = 0;
   for (int64_t i = 0; i < nb; ++i) {
-    int32_t isum = 0;  // sum over groups of scale * sum(q * y)
-    int32_t msum = 0;  // sum over groups of min * sum(y)
+    uint8_t q[kQK_K];  // the quants in weight order
     for (int h = 0; h < 2; ++h) {
       for (int j = 0; j < 4; ++j) {
-        const int8_t* q8 = y[i].qs + 128 * h + 32 * j;
-        for (int half = 0; half < 2; ++half) {
-          const int g = 8 * h + 2 * j + half;
-          int32_t sum = 0;
-          for (int l = 16 * half; l < 16 * half + 16; ++l) {
-            sum += ((x[i].qs[32 * h + l] >> (2 * j)) & 3) * q8[l];
-          }
-          isum += (x[i].scales[g] & 0xF) * sum;
-          msum += (x[i].scales[g] >> 4) * y[i].bsums[g];
+        for (int l = 0; l < 32; ++l) {
+          q[128 * h + 32 * j + l] = static_cast<uint8_t>((x[i].qs[32 * h + l] >> (2 * j)) & 3);
         }
       }
+    }
+    int32_t isum = 0;  // sum over groups of scale * sum(q * y)
+    int32_t msum = 0;  // sum over groups of min * sum(y)
+    for (int g = 0; g < kQK_K / 16; ++g) {
+      int32_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
+      isum += (x[i].scales[g] & 0xF) * sum;
+      msum += (x[i].scales[g] >> 4) * y[i].bsums[g];
     }
     const float dall = y[i].d * Fp16ToFp32(x[i].d);
     const float dmin = y[i].d * Fp16ToFp32(x[i].dmin);

@@ -22,8 +22,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ3_K, "q3_K", kQK_K, sizeof(BlockQ3K), kTypeQ8_K, ToFloat, FromFloatRef,
-    kKernels, sizeof(kKernels) / sizeof(kKernels[0]),
+    kTypeQ3_K,        "q3_K",    kQK_K,
+    sizeof(BlockQ3K), kTypeQ8_K, ToFloat,
+    FromFloatRef,     kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
 };
 
 const EdgePluginV1 kPlugin = {

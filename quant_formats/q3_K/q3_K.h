@@ -26,20 +26,17 @@ struct BlockQ3K {
 };
 static_assert(sizeof(BlockQ3K) == 110, "q3_K block is 110 bytes");
 
-// The 16 scales of a block, unpacked to signed bytes in [-32, 31] (order of the sub-blocks).
-// static: scalar and SIMD files each keep their own copy (see common/k_quants.h).
-static inline void UnpackScales(const uint8_t packed[12], int8_t out[16]) {
+// The 16 6-bit scales of a block as stored (+ 32), one per byte in sub-block order: bytes 4w..4w+3
+// of the result are word w. static: scalar and SIMD files each keep their own copy (see
+// common/k_quants.h); SIMD kernels build a register from the words without a trip through memory.
+static inline void UnpackScaleWords(const uint8_t packed[12], uint32_t out[4]) {
   constexpr uint32_t kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
   uint32_t w[3];
   std::memcpy(w, packed, sizeof w);
-  const uint32_t u[4] = {
-      (w[0] & kLow4) | ((w[2] & kLow2) << 4),                // scales 0..3
-      (w[1] & kLow4) | (((w[2] >> 2) & kLow2) << 4),         // scales 4..7
-      ((w[0] >> 4) & kLow4) | (((w[2] >> 4) & kLow2) << 4),  // scales 8..11
-      ((w[1] >> 4) & kLow4) | (((w[2] >> 6) & kLow2) << 4),  // scales 12..15
-  };
-  std::memcpy(out, u, sizeof u);
-  for (int k = 0; k < 16; ++k) out[k] = static_cast<int8_t>(out[k] - 32);
+  out[0] = (w[0] & kLow4) | ((w[2] & kLow2) << 4);                // scales 0..3
+  out[1] = (w[1] & kLow4) | (((w[2] >> 2) & kLow2) << 4);         // scales 4..7
+  out[2] = ((w[0] >> 4) & kLow4) | (((w[2] >> 4) & kLow2) << 4);  // scales 8..11
+  out[3] = ((w[1] >> 4) & kLow4) | (((w[2] >> 6) & kLow2) << 4);  // scales 12..15
 }
 
 // n is a multiple of 256 in all of these; x/y hold n / 256 blocks.

@@ -11,6 +11,15 @@ namespace edgellm::quant::q3k {
 
 namespace {
 
+// The 16 scales of a block in [-32, 31], in sub-block order, built in a register.
+inline __m128i Scales(const BlockQ3K& b) {
+  uint32_t w[4];
+  UnpackScaleWords(b.scales, w);
+  const __m128i biased = _mm_setr_epi32(static_cast<int>(w[0]), static_cast<int>(w[1]),
+                                        static_cast<int>(w[2]), static_cast<int>(w[3]));
+  return _mm_sub_epi8(biased, _mm_set1_epi8(32));
+}
+
 // Bit `bit` of every byte of v, moved to bit 2 (other bits cleared).
 inline __m256i HighBitToBit2(__m256i v, int bit) {
   const __m256i shifted = bit < 2 ? _mm256_slli_epi16(v, 2 - bit) : _mm256_srli_epi16(v, bit - 2);
@@ -27,15 +36,13 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
-    alignas(16) int8_t sc[16];
-    UnpackScales(x[i].scales, sc);
-    const __m128i sc8 = _mm_load_si128(reinterpret_cast<const __m128i*>(sc));
+    const __m128i sc8 = Scales(x[i]);
     const __m256i hmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].hmask));
     const int8_t* q8 = y[i].qs;
     __m256i sumi = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
-      const __m256i scales =
-          _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(h == 0 ? sc8 : _mm_unpackhi_epi64(sc8, sc8)));
+      const __m256i scales = _mm256_broadcastsi128_si256(
+          _mm_cvtepi8_epi16(h == 0 ? sc8 : _mm_unpackhi_epi64(sc8, sc8)));
       const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * h));
       for (int j = 0; j < 4; ++j, q8 += 32) {
         const __m256i q = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 2 * j), m3),
@@ -46,7 +53,8 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
       }
     }
     const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
-    sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bsums), 2));
+    sumi = _mm256_sub_epi32(
+        sumi, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bsums), 2));
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
   }
   *s = x86::HsumPs(acc);

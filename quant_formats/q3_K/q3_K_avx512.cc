@@ -11,6 +11,15 @@
 namespace edgellm::quant::q3k {
 namespace {
 
+// The 16 scales of a block in [-32, 31], in sub-block order, built in a register.
+inline __m128i Scales(const BlockQ3K& b) {
+  uint32_t w[4];
+  UnpackScaleWords(b.scales, w);
+  const __m128i biased = _mm_setr_epi32(static_cast<int>(w[0]), static_cast<int>(w[1]),
+                                        static_cast<int>(w[2]), static_cast<int>(w[3]));
+  return _mm_sub_epi8(biased, _mm_set1_epi8(32));
+}
+
 // lo in the low 256 bits, hi in the high 256 bits: one register covers two runs of 32 weights.
 inline __m512i PerHalf16(int16_t lo, int16_t hi) {
   return _mm512_inserti64x4(_mm512_set1_epi16(lo), _mm256_set1_epi16(hi), 1);
@@ -51,12 +60,10 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       dots[2 * h + 1] = x86::DotU8I8x64<kVnni>(q23, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
     }
     __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
-    const __m512i bsums = _mm512_cvtepi16_epi32(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
+    const __m512i bsums =
+        _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
     groups = _mm512_sub_epi32(groups, _mm512_slli_epi32(bsums, 2));
-    alignas(16) int8_t sc[16];
-    UnpackScales(x[i].scales, sc);
-    const __m512i scales = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sc)));
+    const __m512i scales = _mm512_cvtepi8_epi32(Scales(x[i]));
     const __m512i isum = _mm512_mullo_epi32(groups, scales);
     acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(isum), acc);
   }
@@ -65,9 +72,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
 
 }  // namespace
 
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
-  VecDot<false>(n, s, x, y);
-}
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);

@@ -1,14 +1,13 @@
 // q3_K reference quantizer, dequantizer and scalar dot product (see q3_K.h for the layout).
 // Bit-exact with ggml: same float operations in the same order; this file is compiled with
 // -ffp-contract=off so that no multiply-add gets fused where ggml's reference does not fuse.
-#include "quant_formats/q3_K/q3_K.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/q3_K/q3_K.h"
 
 namespace edgellm::quant::q3k {
 namespace {
@@ -66,6 +65,14 @@ float MakeQ3Quants(int n, int nmax, const float* x, int8_t* L) {
   }
   for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(L[i] + nmax);
   return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+// The 16 scales of a block in [-32, 31], in sub-block order.
+void UnpackScales(const uint8_t packed[12], int8_t out[16]) {
+  uint32_t words[4];
+  UnpackScaleWords(packed, words);
+  std::memcpy(out, words, sizeof words);
+  for (int k = 0; k < 16; ++k) out[k] = static_cast<int8_t>(out[k] - 32);
 }
 
 }  // namespace
@@ -163,20 +170,22 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   for (int64_t i = 0; i < nb; ++i) {
     int8_t sc[16];
     UnpackScales(x[i].scales, sc);
-    int32_t group[16] = {};  // sum of q * y over each group of 16 weights, q = low | high << 2
+    uint8_t q[kQK_K];  // q = low | high << 2 in weight order, offset 4 not yet subtracted
     for (int h = 0; h < 2; ++h) {
       for (int j = 0; j < 4; ++j) {
-        const int8_t* q8 = y[i].qs + 128 * h + 32 * j;
         for (int l = 0; l < 32; ++l) {
-          const int q = ((x[i].qs[32 * h + l] >> (2 * j)) & 3) |
-                        (((x[i].hmask[l] >> (4 * h + j)) & 1) << 2);
-          group[8 * h + 2 * j + l / 16] += q * q8[l];
+          q[128 * h + 32 * j + l] = static_cast<uint8_t>(
+              ((x[i].qs[32 * h + l] >> (2 * j)) & 3) | (((x[i].hmask[l] >> (4 * h + j)) & 1) << 2));
         }
       }
     }
-    // The -4 offset of every quant, taken out once per group through the q8_K group sums.
     int32_t isum = 0;
-    for (int g = 0; g < 16; ++g) isum += sc[g] * (group[g] - 4 * y[i].bsums[g]);
+    for (int g = 0; g < kQK_K / 16; ++g) {
+      int32_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
+      // The -4 offset of every quant, taken out once per group through the q8_K group sums.
+      isum += sc[g] * (sum - 4 * y[i].bsums[g]);
+    }
     sumf += y[i].d * Fp16ToFp32(x[i].d) * static_cast<float>(isum);
   }
   *s = sumf;

@@ -13,12 +13,11 @@ void ToFloatAvx2(const void* vx, float* y, int64_t n) {
     const __m256i q = _mm256_sub_epi8(x86::UnpackNibbles32(x[i].qs), _mm256_set1_epi8(8));
     const __m128i lo = _mm256_castsi256_si128(q);
     const __m128i hi = _mm256_extracti128_si256(q, 1);
-    _mm256_storeu_ps(y + 0, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), d));
-    _mm256_storeu_ps(y + 8, _mm256_mul_ps(
-        _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(lo, lo))), d));
-    _mm256_storeu_ps(y + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), d));
-    _mm256_storeu_ps(y + 24, _mm256_mul_ps(
-        _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(hi, hi))), d));
+    const __m128i parts[4] = {lo, _mm_unpackhi_epi64(lo, lo), hi, _mm_unpackhi_epi64(hi, hi)};
+    for (int k = 0; k < 4; ++k) {
+      const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[k]));
+      _mm256_storeu_ps(y + 8 * k, _mm256_mul_ps(v, d));
+    }
   }
 }
 
@@ -31,7 +30,8 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
     const __m256i q = x86::UnpackNibbles32(x[i].qs);
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
     // sum((q - 8) * a) = sum(q * a) - sum(8 * a): keeps maddubs' unsigned operand unsigned.
-    const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a), _mm256_maddubs_epi16(eight, a));
+    const __m256i p16 =
+        _mm256_sub_epi16(_mm256_maddubs_epi16(q, a), _mm256_maddubs_epi16(eight, a));
     const __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
     const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
     acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p32), acc);

@@ -17,7 +17,8 @@ inline __m512i DotPair(__m512i q, __m512i a) {
     const __m512i zero = _mm512_setzero_si512();
     return _mm512_sub_epi32(_mm512_dpbusd_epi32(zero, q, a), _mm512_dpbusd_epi32(zero, eight, a));
   } else {
-    const __m512i p16 = _mm512_sub_epi16(_mm512_maddubs_epi16(q, a), _mm512_maddubs_epi16(eight, a));
+    const __m512i p16 =
+        _mm512_sub_epi16(_mm512_maddubs_epi16(q, a), _mm512_maddubs_epi16(eight, a));
     return _mm512_madd_epi16(p16, _mm512_set1_epi16(1));
   }
 }
@@ -29,7 +30,8 @@ inline __m256i DotOne(__m256i q, __m256i a) {
     const __m256i zero = _mm256_setzero_si256();
     return _mm256_sub_epi32(_mm256_dpbusd_epi32(zero, q, a), _mm256_dpbusd_epi32(zero, eight, a));
   } else {
-    const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a), _mm256_maddubs_epi16(eight, a));
+    const __m256i p16 =
+        _mm256_sub_epi16(_mm256_maddubs_epi16(q, a), _mm256_maddubs_epi16(eight, a));
     return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
   }
 }

@@ -10,8 +10,8 @@ namespace {
 #if defined(__x86_64__)
 constexpr uint64_t kAvx2Features = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
 // The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512Features = kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW |
-                                     EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
+constexpr uint64_t kAvx512Features =
+    kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
 const EdgeQuantKernelsV1 kKernels[] = {
@@ -25,12 +25,25 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ4_1, "q4_1", kBlockSize, sizeof(BlockQ4_1), kTypeQ8_1, ToFloat, FromFloatRef,
-    kKernels,  std::size(kKernels),
+    /*type_id=*/kTypeQ4_1,
+    /*name=*/"q4_1",
+    /*block_size=*/kBlockSize,
+    /*type_size=*/sizeof(BlockQ4_1),
+    /*vec_dot_type=*/kTypeQ8_1,
+    /*to_float=*/ToFloat,
+    /*from_float_ref=*/FromFloatRef,
+    /*kernels=*/kKernels,
+    /*n_kernels=*/std::size(kKernels),
 };
 
 const EdgePluginV1 kPlugin = {
-    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "q4_1", "1.0.0", 0, nullptr, &kFormat,
+    /*abi_version=*/EDGELLM_PLUGIN_ABI_VERSION,
+    /*kind=*/EDGE_PLUGIN_QUANT_FORMAT,
+    /*name=*/"q4_1",
+    /*version=*/"1.0.0",
+    /*required_cpu_features=*/0,
+    /*backend=*/nullptr,
+    /*quant_format=*/&kFormat,
 };
 
 }  // namespace

@@ -2,25 +2,18 @@
 // quants are broadcast to both halves, the low half keeps the low nibbles (sub-block 2c), the
 // high half the high nibbles (sub-block 2c+1), which lines them up with 64 contiguous q8 bytes.
 // Without VNNI: vpmaddubsw, vpmaddwd by the scales, vpaddd. With VNNI the last two fuse into
-// vpdpwssd (scales are 6-bit, so the u8 x s8 vpdpbusd form cannot carry them).
+// vpdpwssd (a 6-bit scale times a 4-bit quant does not fit the u8 operand of vpdpbusd).
 #if defined(__x86_64__)
-
-#include <immintrin.h>
 
 #include <cstdint>
 
-#include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/scale_min_k4_x86.h"
+#include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_K/q4_K.h"
 
 namespace edgellm::quant::q4_K {
 namespace {
-
-float HsumF32x4(__m128 s) {
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 template <bool kVnni>
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
@@ -29,41 +22,42 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const int64_t nb = n / kQK_K;
   const __m512i m4 = _mm512_set1_epi8(0xF);
   // Word shifts: 0 for the low 256 bits (low nibbles), 4 for the high 256 bits.
-  const __m512i nibble_shift =
-      _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  // Byte shuffles that broadcast word 2c (scale of sub-block 2c) over the low 256 bits and word
+  // 2c+1 over the high 256 bits.
+  __m512i pick[4];
+  for (int c = 0; c < 4; ++c) {
+    pick[c] = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0404 * c))),
+        _mm256_set1_epi16(static_cast<int16_t>(0x0302 + 0x0404 * c)), 1);
+  }
   __m512 acc = _mm512_setzero_ps();
   __m128 acc_m = _mm_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
-    const float d = y[i].d * _cvtsh_ss(x[i].d);
-    const float dmin = -y[i].d * _cvtsh_ss(x[i].dmin);
-
-    uint32_t sm[4];  // bytes: scales 0..7, mins 0..7
-    UnpackScalesMinsK4(x[i].scales, sm);
-    const __m256i sm16 = _mm256_cvtepu8_epi16(_mm_set_epi32(sm[3], sm[2], sm[1], sm[0]));
+    const float d = y[i].d * x86::HalfToFloat(x[i].d);
+    const float dmin = -y[i].d * x86::HalfToFloat(x[i].dmin);
+    const __m256i sm16 = _mm256_cvtepu8_epi16(x86::ScalesMinsK4(x[i].scales));
 
     // Min term: sum_j m[j] * (sum of the 32 activations of sub-block j).
-    const __m128i bs_lo = _mm_loadu_si128((const __m128i*)y[i].bsums);
-    const __m128i bs_hi = _mm_loadu_si128((const __m128i*)(y[i].bsums + 8));
+    const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums));
+    const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums + 8));
     const __m128i mins_prod =
         _mm_madd_epi16(_mm256_extracti128_si256(sm16, 1), _mm_hadd_epi16(bs_lo, bs_hi));
     acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(mins_prod), acc_m);
 
-    // The 8 word scales in every 128-bit lane; per pair c a byte shuffle broadcasts word 2c over
-    // the low 256 bits and word 2c+1 over the high 256 bits.
+    // The 8 word scales in every 128-bit lane.
     const __m512i sc16 = _mm512_broadcast_i32x4(_mm256_castsi256_si128(sm16));
     const uint8_t* q4 = x[i].qs;
     const int8_t* q8 = y[i].qs;
     __m512i sumi = _mm512_setzero_si512();
     for (int c = 0; c < kQK_K / 64; ++c, q4 += 32, q8 += 64) {
-      const __m512i pick = _mm512_inserti64x4(
-          _mm512_castsi256_si512(_mm256_set1_epi16((4 * c + 1) << 8 | 4 * c)),
-          _mm256_set1_epi16((4 * c + 3) << 8 | (4 * c + 2)), 1);
-      const __m512i scale = _mm512_shuffle_epi8(sc16, pick);
-      const __m512i bits = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)q4));
+      const __m512i bits =
+          _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q4)));
       const __m512i q = _mm512_and_si512(_mm512_srlv_epi16(bits, nibble_shift), m4);
       // |q4 * q8| pairs <= 2 * 15 * 127: no int16 saturation.
       const __m512i p16 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(q8));
-      if (kVnni) {
+      const __m512i scale = _mm512_shuffle_epi8(sc16, pick[c]);
+      if constexpr (kVnni) {
         sumi = _mm512_dpwssd_epi32(sumi, scale, p16);
       } else {
         sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(scale, p16));
@@ -71,7 +65,9 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
     }
     acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
   }
-  *s = _mm512_reduce_add_ps(acc) + HsumF32x4(acc_m);
+  acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
+  acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
+  *s = _mm512_reduce_add_ps(acc) + _mm_cvtss_f32(acc_m);
 }
 
 }  // namespace

@@ -3,16 +3,11 @@
 #include <cstring>
 
 #include "quant_formats/common/fp16.h"
+#include "quant_formats/common/high_bits.h"
 #include "quant_formats/q5_1/q5_1.h"
 
 namespace edgellm::quant::q5_1 {
 namespace {
-
-// The 5-bit code of weight j (< 32) of block b.
-inline int Code(const BlockQ5_1& b, uint32_t qh, int j) {
-  const int lo = j < kBlockSize / 2 ? b.qs[j] & 0x0F : b.qs[j - kBlockSize / 2] >> 4;
-  return lo | static_cast<int>(((qh >> j) & 1u) << 4);
-}
 
 inline uint32_t HighBits(const BlockQ5_1& b) {
   uint32_t qh;
@@ -27,8 +22,14 @@ void ToFloat(const void* vx, float* y, int64_t n) {
   for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
     const float d = Fp16ToFp32(x[i].d);
     const float m = Fp16ToFp32(x[i].m);
-    const uint32_t qh = HighBits(x[i]);
-    for (int j = 0; j < kBlockSize; ++j) y[j] = static_cast<float>(Code(x[i], qh, j)) * d + m;
+    uint8_t hb[kBlockSize];
+    SpreadHighBits(HighBits(x[i]), hb);
+    for (int j = 0; j < kBlockSize / 2; ++j) {
+      const int q0 = (x[i].qs[j] & 0x0F) | hb[j];
+      const int q1 = (x[i].qs[j] >> 4) | hb[j + kBlockSize / 2];
+      y[j] = static_cast<float>(q0) * d + m;
+      y[j + kBlockSize / 2] = static_cast<float>(q1) * d + m;
+    }
   }
 }
 
@@ -63,9 +64,14 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* y = static_cast<const BlockQ8_1*>(vy);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kBlockSize; ++i) {
-    const uint32_t qh = HighBits(x[i]);
+    uint8_t hb[kBlockSize];
+    SpreadHighBits(HighBits(x[i]), hb);
     int sumi = 0;
-    for (int j = 0; j < kBlockSize; ++j) sumi += Code(x[i], qh, j) * y[i].qs[j];
+    for (int j = 0; j < kBlockSize / 2; ++j) {
+      const int q0 = (x[i].qs[j] & 0x0F) | hb[j];
+      const int q1 = (x[i].qs[j] >> 4) | hb[j + kBlockSize / 2];
+      sumi += q0 * y[i].qs[j] + q1 * y[i].qs[j + kBlockSize / 2];
+    }
     sum += Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d) * static_cast<float>(sumi) +
            Fp16ToFp32(x[i].m) * Fp16ToFp32(y[i].s);
   }

@@ -6,10 +6,12 @@
 namespace edgellm::quant::q5_K {
 namespace {
 
-// DQ is listed because the AVX-512 library is compiled with -mavx512dq.
-constexpr uint64_t kAvx512Features =
-    EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
+#if defined(__x86_64__)
 constexpr uint64_t kAvx2Features = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
+// Everything the AVX-512 library is compiled for (it uses FMA and F16C too), VNNI aside.
+constexpr uint64_t kAvx512Features = kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW |
+                                     EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
+#endif
 
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)

@@ -99,10 +99,8 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const int64_t nb = n / kQK_K;
   float sumf = 0;
   for (int64_t i = 0; i < nb; ++i) {
-    uint32_t words[4];
-    UnpackScalesMinsK4(x[i].scales, words);
     uint8_t sm[16];  // scales then mins
-    std::memcpy(sm, words, sizeof sm);
+    UnpackScalesMinsK4(x[i].scales, sm);
     int32_t sumi = 0;
     for (int j = 0; j < kQK_K / 32; ++j) {
       const uint8_t* ql = x[i].qs + 32 * (j / 2);

@@ -22,8 +22,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ6_K, "q6_K", kQK_K, sizeof(BlockQ6K), kTypeQ8_K, ToFloat, FromFloatRef,
-    kKernels, sizeof(kKernels) / sizeof(kKernels[0]),
+    kTypeQ6_K,        "q6_K",    kQK_K,
+    sizeof(BlockQ6K), kTypeQ8_K, ToFloat,
+    FromFloatRef,     kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
 };
 
 const EdgePluginV1 kPlugin = {

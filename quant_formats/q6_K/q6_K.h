@@ -28,8 +28,8 @@ struct BlockQ6K {
 static_assert(sizeof(BlockQ6K) == 210, "q6_K block is 210 bytes");
 
 // n is a multiple of 256 in all of these; x/y hold n / 256 blocks.
-void ToFloat(const void* x, float* y, int64_t n);            // ggml dequantize_row_q6_K
-void FromFloatRef(const float* x, void* y, int64_t n);       // ggml quantize_row_q6_K_ref
+void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q6_K
+void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q6_K_ref
 // *s = dot(x: n weights as q6_K, y: n activations as q8_K).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 

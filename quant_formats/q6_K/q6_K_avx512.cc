@@ -37,11 +37,11 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       dots[2 * h + 1] = x86::DotU8I8x64<kVnni>(qb, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
     }
     __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
-    const __m512i bsums = _mm512_cvtepi16_epi32(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
+    const __m512i bsums =
+        _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
     groups = _mm512_sub_epi32(groups, _mm512_slli_epi32(bsums, 5));
-    const __m512i scales = _mm512_cvtepi8_epi32(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
+    const __m512i scales =
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
     const __m512i isum = _mm512_mullo_epi32(groups, scales);
     acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(isum), acc);
   }
@@ -50,9 +50,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
 
 }  // namespace
 
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
-  VecDot<false>(n, s, x, y);
-}
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);

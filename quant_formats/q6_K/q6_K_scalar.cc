@@ -1,14 +1,13 @@
 // q6_K reference quantizer, dequantizer and scalar dot product (see q6_K.h for the layout).
 // Bit-exact with ggml: same float operations in the same order; this file is compiled with
 // -ffp-contract=off so that no multiply-add gets fused where ggml's reference does not fuse.
-#include "quant_formats/q6_K/q6_K.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/q6_K/q6_K.h"
 
 namespace edgellm::quant::q6k {
 namespace {
@@ -112,7 +111,8 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
         const int q1 = L[j + l], q2 = L[j + l + 32], q3 = L[j + l + 64], q4 = L[j + l + 96];
         ql[l] = static_cast<uint8_t>((q1 & 0xF) | ((q3 & 0xF) << 4));
         ql[l + 32] = static_cast<uint8_t>((q2 & 0xF) | ((q4 & 0xF) << 4));
-        qh[l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+        qh[l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) |
+                                     ((q4 >> 4) << 6));
       }
     }
   }
@@ -149,23 +149,24 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const int64_t nb = n / kQK_K;
   float sumf = 0;
   for (int64_t i = 0; i < nb; ++i) {
-    int32_t isum = 0;
+    uint8_t q[kQK_K];  // the quants in weight order, offset 32 not yet subtracted
     for (int h = 0; h < 2; ++h) {
       const uint8_t* ql = x[i].ql + 64 * h;
       const uint8_t* qh = x[i].qh + 32 * h;
-      const int8_t* q8 = y[i].qs + 128 * h;
-      int32_t group[8] = {};  // sum of q * y over each group of 16 weights of this half
+      uint8_t* qb = q + 128 * h;
       for (int l = 0; l < 32; ++l) {
-        const int g = l / 16;
-        group[g] += ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) * q8[l];
-        group[g + 2] += ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) * q8[l + 32];
-        group[g + 4] += ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) * q8[l + 64];
-        group[g + 6] += ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) * q8[l + 96];
+        qb[l] = static_cast<uint8_t>((ql[l] & 0xF) | ((qh[l] & 3) << 4));
+        qb[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
+        qb[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+        qb[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
       }
+    }
+    int32_t isum = 0;
+    for (int g = 0; g < kQK_K / 16; ++g) {
+      int32_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
       // The -32 offset of every quant, taken out once per group through the q8_K group sums.
-      for (int g = 0; g < 8; ++g) {
-        isum += x[i].scales[8 * h + g] * (group[g] - 32 * y[i].bsums[8 * h + g]);
-      }
+      isum += x[i].scales[g] * (sum - 32 * y[i].bsums[g]);
     }
     sumf += y[i].d * Fp16ToFp32(x[i].d) * static_cast<float>(isum);
   }

@@ -3,11 +3,12 @@
 // magnitude is found on the integer bits of |x|, whose order equals the float order.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
+#include <cfloat>
 #include <cstdint>
+#include <cstring>
 
 #include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q8_K/q8_K.h"
 
 namespace edgellm::quant::q8_K {
@@ -42,8 +43,11 @@ void QuantizeRowAvx2(const float* x, void* vy, int64_t n) {
       vmax = _mm256_max_epi32(vmax, bits);
     }
     const int max_bits = HmaxI32x8(vmax);
-    if (max_bits == 0 || max_bits >= 0x7f800000) {
-      // All zeros, or inf/NaN (whose conversions below would differ from ggml's bit trick).
+    float amax;
+    std::memcpy(&amax, &max_bits, sizeof amax);
+    if (max_bits == 0 || max_bits >= 0x7f800000 || 127.f / amax > FLT_MAX) {
+      // All zeros, inf/NaN, or so tiny that the scale overflows: the float-to-int conversions
+      // below would differ from ggml's bit trick there, so take the scalar path.
       QuantizeRowRef(x, &y[i], kQK_K);
       continue;
     }

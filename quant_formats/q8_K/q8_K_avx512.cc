@@ -2,11 +2,12 @@
 // in q8_K_avx2.cc; one 16-lane vector is exactly one bsums group.
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
+#include <cfloat>
 #include <cstdint>
+#include <cstring>
 
 #include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q8_K/q8_K.h"
 
 namespace edgellm::quant::q8_K {
@@ -22,8 +23,11 @@ void QuantizeRowAvx512(const float* x, void* vy, int64_t n) {
       vmax = _mm512_max_epi32(vmax, _mm512_and_si512(_mm512_loadu_si512(x + j), abs_mask));
     }
     const int max_bits = _mm512_reduce_max_epi32(vmax);
-    if (max_bits == 0 || max_bits >= 0x7f800000) {
-      // All zeros, or inf/NaN (whose conversions below would differ from ggml's bit trick).
+    float amax;
+    std::memcpy(&amax, &max_bits, sizeof amax);
+    if (max_bits == 0 || max_bits >= 0x7f800000 || 127.f / amax > FLT_MAX) {
+      // All zeros, inf/NaN, or so tiny that the scale overflows: the float-to-int conversions
+      // below would differ from ggml's bit trick there, so take the scalar path.
       QuantizeRowRef(x, &y[i], kQK_K);
       continue;
     }

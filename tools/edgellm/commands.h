@@ -15,6 +15,13 @@ int RunInspect(const std::vector<std::string>& args);
 // plugins [--json]: every plugin found, loaded or refused, and the CPU features.
 int RunPlugins(const std::vector<std::string>& args);
 
+// generate --model=FILE --prompt=TEXT [sampling, backend, context flags] [--json]
+// [--dump_logits=FILE --n_logit_steps=K]: text generation.
+int RunGenerate(const std::vector<std::string>& args);
+
+// tokenize --model=FILE --text=TEXT [--json]: token ids and pieces.
+int RunTokenize(const std::vector<std::string>& args);
+
 }  // namespace edgellm::cli
 
 #endif  // EDGELLM_TOOLS_EDGELLM_COMMANDS_H_

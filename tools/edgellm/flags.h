@@ -8,5 +8,6 @@
 
 ABSL_DECLARE_FLAG(std::string, plugin_dir);
 ABSL_DECLARE_FLAG(bool, json);
+ABSL_DECLARE_FLAG(std::string, model);
 
 #endif  // EDGELLM_TOOLS_EDGELLM_FLAGS_H_

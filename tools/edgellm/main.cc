@@ -22,6 +22,12 @@ constexpr Command kCommands[] = {
     {"inspect", "inspect FILE [--json]: GGUF metadata and tensors", edgellm::cli::RunInspect},
     {"plugins", "plugins [--json]: plugins found, loaded or refused, and CPU features",
      edgellm::cli::RunPlugins},
+    {"generate",
+     "generate --model=FILE --prompt=TEXT [--n_predict=N --temperature=T ... --backend=NAME] "
+     "[--json] [--dump_logits=FILE]: generate text",
+     edgellm::cli::RunGenerate},
+    {"tokenize", "tokenize --model=FILE --text=TEXT [--json]: token ids and pieces",
+     edgellm::cli::RunTokenize},
 };
 
 std::string UsageText() {

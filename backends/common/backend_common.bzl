@@ -1,0 +1,26 @@
+"""The shared backend code as one cc_library per ISA."""
+
+def backend_common(name, copts):
+    native.cc_library(
+        name = name,
+        srcs = [
+            "attention.cc",
+            "backend_table.cc",
+            "kernels.cc",
+            "matmul.cc",
+            "reference_ops.cc",
+        ],
+        hdrs = [
+            "attention.h",
+            "backend_context.h",
+            "backend_table.h",
+            "kernels.h",
+            "matmul.h",
+            "reference_ops.h",
+        ],
+        copts = ["-fvisibility=hidden"] + copts,
+        deps = [
+            ":thread_pool",
+            "//core/plugin:abi",
+        ],
+    )

@@ -1,0 +1,70 @@
+// iq4_xs x q8_K dot product, AVX-512 (with and without VNNI): 64 codes per register become
+// |level| through a byte shuffle of the absolute code book, the sign goes onto the q8_K bytes
+// under a mask (codes 0..7 are the negative levels), then vpdpbusd (or maddubs + madd), a
+// reduction to 16 group sums and one multiply by the sub-block scales.
+#include "quant_formats/iq4_xs/iq4_xs.h"
+
+#if defined(__x86_64__)
+
+#include <cstring>
+
+#include "quant_formats/common/iq4_values.h"
+#include "quant_formats/common/kquant_x86.h"
+
+namespace edgellm::quant::iq4xs {
+namespace {
+
+// One scale per group of 16 weights (each sub-block's twice), in [-32, 31], built in registers.
+inline __m512i GroupScales(const BlockIQ4XS& b) {
+  uint32_t low;
+  std::memcpy(&low, b.scales_l, sizeof low);
+  const __m512i lo = _mm512_and_si512(
+      _mm512_srlv_epi32(
+          _mm512_set1_epi32(static_cast<int>(low)),
+          _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28)),
+      _mm512_set1_epi32(0xF));
+  const __m512i hi = _mm512_and_si512(
+      _mm512_srlv_epi32(_mm512_set1_epi32(b.scales_h),
+                        _mm512_setr_epi32(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14)),
+      _mm512_set1_epi32(3));
+  return _mm512_sub_epi32(_mm512_or_si512(lo, _mm512_slli_epi32(hi, 4)), _mm512_set1_epi32(32));
+}
+
+template <bool kVnni>
+void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
+  const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
+  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
+  const int64_t nb = n / kQK_K;
+  const __m512i abs_book = _mm512_abs_epi8(
+      _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kValuesIq4Nl))));
+  const __m512i eight = _mm512_set1_epi8(8);
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+    const float d = y[i].d * x86::HalfToFloat(x[i].d);
+    __m512i dots[4];
+    for (int c = 0; c < 4; ++c) {
+      // Sub-blocks 2c and 2c + 1, weights in order.
+      const __m512i codes = x86::UnpackNibbles64(x[i].qs + 32 * c, x[i].qs + 32 * c + 16);
+      const __m512i yv = _mm512_loadu_si512(y[i].qs + 64 * c);
+      const __m512i sy = _mm512_mask_sub_epi8(yv, _mm512_cmplt_epu8_mask(codes, eight), zero, yv);
+      dots[c] = x86::DotU8I8x64<kVnni>(_mm512_shuffle_epi8(abs_book, codes), sy);
+    }
+    const __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
+    acc = _mm512_fmadd_ps(_mm512_set1_ps(d),
+                          _mm512_cvtepi32_ps(_mm512_mullo_epi32(groups, GroupScales(x[i]))), acc);
+  }
+  *s = _mm512_reduce_add_ps(acc);
+}
+
+}  // namespace
+
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
+
+void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
+  VecDot<true>(n, s, x, y);
+}
+
+}  // namespace edgellm::quant::iq4xs
+
+#endif  // __x86_64__

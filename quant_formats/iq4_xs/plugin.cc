@@ -1,0 +1,39 @@
+// The iq4_xs quant-format plugin: ggml's IQ4_XS (GGUF type 23), dotted against q8_K activations.
+#include "core/plugin/edgellm_plugin.h"
+#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/iq4_xs/iq4_xs.h"
+
+namespace edgellm::quant::iq4xs {
+namespace {
+
+// Best first: the host takes the first entry whose ISA and CPU features match.
+const EdgeQuantKernelsV1 kKernels[] = {
+#if defined(__x86_64__)
+    {EDGE_ISA_AVX512,
+     EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ |
+         EDGE_CPU_AVX512VNNI,
+     VecDotAvx512Vnni, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX512, EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ,
+     VecDotAvx512, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
+     nullptr},
+#endif
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
+};
+
+const EdgeQuantFormatV1 kFormat = {
+    kTypeIQ4_XS,        "iq4_xs",  kQK_K,
+    sizeof(BlockIQ4XS), kTypeQ8_K, ToFloat,
+    FromFloatRef,       kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
+};
+
+const EdgePluginV1 kPlugin = {
+    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "iq4_xs", "1.0.0", 0, nullptr, &kFormat,
+};
+
+}  // namespace
+}  // namespace edgellm::quant::iq4xs
+
+EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
+  return &edgellm::quant::iq4xs::kPlugin;
+}
