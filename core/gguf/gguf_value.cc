@@ -368,7 +368,7 @@ absl::StatusOr<std::vector<float>> GgufValue::ToFloats() const {
   }
   std::vector<float> out(size_);
   if (array_type_ == GgufType::FLOAT32) {
-    std::memcpy(out.data(), bytes_.data(), bytes_.size());
+    if (size_ > 0) std::memcpy(out.data(), bytes_.data(), bytes_.size());
     return out;
   }
   const size_t elem = GgufTypeSize(array_type_);
@@ -392,7 +392,7 @@ absl::StatusOr<std::vector<int32_t>> GgufValue::ToInt32s() const {
   }
   std::vector<int32_t> out(size_);
   if (array_type_ == GgufType::INT32) {
-    std::memcpy(out.data(), bytes_.data(), bytes_.size());
+    if (size_ > 0) std::memcpy(out.data(), bytes_.data(), bytes_.size());
     return out;
   }
   const size_t elem = GgufTypeSize(array_type_);

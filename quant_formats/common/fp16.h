@@ -8,20 +8,24 @@
 
 namespace edgellm::quant {
 
-inline uint32_t FloatBits(float f) {
+// Every function here is `static`: a plugin compiles the same header into scalar, AVX2 and
+// AVX-512 translation units, and one shared inline copy could carry AVX-512 code into the scalar
+// path, which would fault on CPUs without it.
+
+static inline uint32_t FloatBits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
   return u;
 }
 
-inline float BitsFloat(uint32_t u) {
+static inline float BitsFloat(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof f);
   return f;
 }
 
 // binary16 -> binary32, exact for every input (subnormals, inf and NaN included).
-inline float Fp16ToFp32(uint16_t h) {
+static inline float Fp16ToFp32(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1fu;
   uint32_t mant = h & 0x3ffu;
@@ -42,7 +46,7 @@ inline float Fp16ToFp32(uint16_t h) {
 
 // binary32 -> binary16, round to nearest even; overflow gives inf, NaN stays NaN.
 // Same result as F16C's vcvtps2ph with imm 0, which ggml uses on x86.
-inline uint16_t Fp32ToFp16(float f) {
+static inline uint16_t Fp32ToFp16(float f) {
   const uint32_t x = FloatBits(f);
   const uint32_t sign = (x >> 16) & 0x8000u;
   const uint32_t abs = x & 0x7fffffffu;
@@ -66,11 +70,11 @@ inline uint16_t Fp32ToFp16(float f) {
   return static_cast<uint16_t>(sign | r);
 }
 
-inline float Bf16ToFp32(uint16_t h) { return BitsFloat(static_cast<uint32_t>(h) << 16); }
+static inline float Bf16ToFp32(uint16_t h) { return BitsFloat(static_cast<uint32_t>(h) << 16); }
 
 // binary32 -> bfloat16 as ggml_compute_fp32_to_bf16: NaN is quietened, the rest rounds to
 // nearest even.
-inline uint16_t Fp32ToBf16(float f) {
+static inline uint16_t Fp32ToBf16(float f) {
   const uint32_t u = FloatBits(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 64u);
   return static_cast<uint16_t>((u + (0x7fffu + ((u >> 16) & 1u))) >> 16);

@@ -24,7 +24,7 @@ inline constexpr std::array<uint64_t, 256> kBitBytes = [] {
 }();
 
 // out[j] = 0x10 if bit j of qh is set, else 0, for j < 32.
-inline void SpreadHighBits(uint32_t qh, uint8_t out[32]) {
+static inline void SpreadHighBits(uint32_t qh, uint8_t out[32]) {
   for (int k = 0; k < 4; ++k) {
     const uint64_t bytes = kBitBytes[(qh >> (8 * k)) & 0xFFu];
     std::memcpy(out + 8 * k, &bytes, sizeof bytes);  // little-endian host, as GGUF

@@ -15,6 +15,22 @@ inline __m256 Load8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+// Every lane rounded to the nearest fp16 value (ties to even).
+inline __m256 RoundToHalf(__m256 v) {
+  return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+inline __m128 RoundToHalf(__m128 v) {
+  return _mm_cvtph_ps(_mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// The last three levels of the fp16 halving tree over lanes 0..7 (lane l + lane l + h, h = 4, 2, 1).
+inline float HalvingSum8(__m256 v) {
+  __m128 r = RoundToHalf(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
+  r = RoundToHalf(_mm_add_ps(r, _mm_movehl_ps(r, r)));
+  r = RoundToHalf(_mm_add_ss(r, _mm_movehdup_ps(r)));
+  return _mm_cvtss_f32(r);
+}
+
 }  // namespace
 
 void ToFloatAvx2(const void* x, float* y, int64_t n) {
@@ -37,22 +53,25 @@ void FromFloatAvx2(const float* x, void* y, int64_t n) {
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
   const auto* a = static_cast<const uint16_t*>(x);
   const auto* b = static_cast<const uint16_t*>(y);
-  // Four accumulators: 32 halves per iteration keep the FMA pipes busy.
-  __m256 acc0 = _mm256_setzero_ps();
-  __m256 acc1 = _mm256_setzero_ps();
-  __m256 acc2 = _mm256_setzero_ps();
-  __m256 acc3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    acc0 = _mm256_fmadd_ps(Load8(a + i), Load8(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(Load8(a + i + 8), Load8(b + i + 8), acc1);
-    acc2 = _mm256_fmadd_ps(Load8(a + i + 16), Load8(b + i + 16), acc2);
-    acc3 = _mm256_fmadd_ps(Load8(a + i + 24), Load8(b + i + 24), acc3);
+  // Accumulator position p = 8 * j + lane (see f16.h).
+  constexpr int kRegs = kDotLanes / 8;
+  const int64_t np = n - n % kDotLanes;
+  double sum = 0.0;
+  if (np > 0) {
+    __m256 acc[kRegs];
+    for (int j = 0; j < kRegs; ++j) acc[j] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < np; i += kDotLanes) {
+      for (int j = 0; j < kRegs; ++j) {
+        acc[j] = RoundToHalf(_mm256_fmadd_ps(Load8(a + i + 8 * j), Load8(b + i + 8 * j), acc[j]));
+      }
+    }
+    for (int h = kRegs / 2; h >= 1; h /= 2) {
+      for (int j = 0; j < h; ++j) acc[j] = RoundToHalf(_mm256_add_ps(acc[j], acc[j + h]));
+    }
+    sum = HalvingSum8(acc[0]);
   }
-  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(Load8(a + i), Load8(b + i), acc0);
-  float sum = x86::HsumPs(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-  for (; i < n; ++i) sum += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
-  *s = sum;
+  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(_cvtsh_ss(a[i]) * _cvtsh_ss(b[i]));
+  *s = static_cast<float>(sum);
 }
 
 }  // namespace edgellm::quant::f16

@@ -1,6 +1,6 @@
 // AVX-512 kernels of f16 (build with the AVX-512 flags; needs F/BW/VL/DQ). Conversions use
-// vcvtph2ps / vcvtps2ph with round-to-nearest-even, never fp16.h (see f16_avx2.cc). Tails use
-// masked loads and stores, so no element is read or written past n.
+// vcvtph2ps / vcvtps2ph with round-to-nearest-even, never fp16.h (see f16_avx2.cc). Conversion
+// tails use masked loads and stores, so no element is read or written past n.
 #if defined(__x86_64__)
 
 #include <cstdint>
@@ -20,6 +20,28 @@ inline __m512 LoadMasked(__mmask16 m, const uint16_t* p) {
 }
 
 inline __mmask16 TailMask(int64_t count) { return static_cast<__mmask16>((1u << count) - 1); }
+
+// Every lane rounded to the nearest fp16 value (ties to even).
+inline __m512 RoundToHalf(__m512 v) {
+  return _mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+inline __m256 RoundToHalf(__m256 v) {
+  return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+inline __m128 RoundToHalf(__m128 v) {
+  return _mm_cvtph_ps(_mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// The last four levels of the fp16 halving tree over lanes 0..15 (lane l + lane l + h,
+// h = 8, 4, 2, 1).
+inline float HalvingSum16(__m512 v) {
+  const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+  const __m256 r8 = RoundToHalf(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
+  __m128 r = RoundToHalf(_mm_add_ps(_mm256_castps256_ps128(r8), _mm256_extractf128_ps(r8, 1)));
+  r = RoundToHalf(_mm_add_ps(r, _mm_movehl_ps(r, r)));
+  r = RoundToHalf(_mm_add_ss(r, _mm_movehdup_ps(r)));
+  return _mm_cvtss_f32(r);
+}
 
 }  // namespace
 
@@ -50,24 +72,26 @@ void FromFloatAvx512(const float* x, void* y, int64_t n) {
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
   const auto* a = static_cast<const uint16_t*>(x);
   const auto* b = static_cast<const uint16_t*>(y);
-  // Four accumulators: 64 halves per iteration keep the FMA pipes busy.
-  __m512 acc0 = _mm512_setzero_ps();
-  __m512 acc1 = _mm512_setzero_ps();
-  __m512 acc2 = _mm512_setzero_ps();
-  __m512 acc3 = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    acc0 = _mm512_fmadd_ps(Load16(a + i), Load16(b + i), acc0);
-    acc1 = _mm512_fmadd_ps(Load16(a + i + 16), Load16(b + i + 16), acc1);
-    acc2 = _mm512_fmadd_ps(Load16(a + i + 32), Load16(b + i + 32), acc2);
-    acc3 = _mm512_fmadd_ps(Load16(a + i + 48), Load16(b + i + 48), acc3);
+  // Accumulator position p = 16 * j + lane (see f16.h).
+  constexpr int kRegs = kDotLanes / 16;
+  const int64_t np = n - n % kDotLanes;
+  double sum = 0.0;
+  if (np > 0) {
+    __m512 acc[kRegs];
+    for (int j = 0; j < kRegs; ++j) acc[j] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < np; i += kDotLanes) {
+      for (int j = 0; j < kRegs; ++j) {
+        acc[j] =
+            RoundToHalf(_mm512_fmadd_ps(Load16(a + i + 16 * j), Load16(b + i + 16 * j), acc[j]));
+      }
+    }
+    for (int h = kRegs / 2; h >= 1; h /= 2) {
+      for (int j = 0; j < h; ++j) acc[j] = RoundToHalf(_mm512_add_ps(acc[j], acc[j + h]));
+    }
+    sum = HalvingSum16(acc[0]);
   }
-  for (; i + 16 <= n; i += 16) acc0 = _mm512_fmadd_ps(Load16(a + i), Load16(b + i), acc0);
-  if (i < n) {  // masked lanes load as +0
-    const __mmask16 m = TailMask(n - i);
-    acc1 = _mm512_fmadd_ps(LoadMasked(m, a + i), LoadMasked(m, b + i), acc1);
-  }
-  *s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(acc2, acc3)));
+  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(_cvtsh_ss(a[i]) * _cvtsh_ss(b[i]));
+  *s = static_cast<float>(sum);
 }
 
 }  // namespace edgellm::quant::f16

@@ -24,6 +24,7 @@ inline __m128i Scales(const BlockQ3K& b) {
 inline __m512i PerHalf16(int16_t lo, int16_t hi) {
   return _mm512_inserti64x4(_mm512_set1_epi16(lo), _mm256_set1_epi16(hi), 1);
 }
+
 inline __m512i PerHalf8(uint8_t lo, uint8_t hi) {
   return _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(lo)),
                             _mm256_set1_epi8(static_cast<char>(hi)), 1);

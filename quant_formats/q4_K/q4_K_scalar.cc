@@ -1,7 +1,6 @@
 // q4_K reference quantizer, dequantizer and scalar dot product (ggml-quants.c:
 // quantize_row_q4_K_ref, dequantize_row_q4_K; ggml-cpu quants.c: ggml_vec_dot_q4_K_q8_K).
 #include <cmath>
-#include <cstring>
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"

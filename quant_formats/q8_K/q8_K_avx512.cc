@@ -1,4 +1,4 @@
-// q8_K activation quantizer, AVX-512 (F+BW). Same bytes as QuantizeRowRef, for the reasons given
+// q8_K activation quantizer, AVX-512. Same bytes as QuantizeRowRef, for the reasons given
 // in q8_K_avx2.cc; one 16-lane vector is exactly one bsums group.
 #if defined(__x86_64__)
 

@@ -274,6 +274,8 @@ TEST(GgufValue, ArraysAndBulkAccess) {
               HasSubstr("element 1: UINT32 value 4294967295 does not fit in int32"));
   EXPECT_THAT(*u32.ToFloats(), ElementsAre(1.0f, 4294967296.0f));
   EXPECT_THAT(*GgufValue::Array(std::vector<int32_t>{-7, 9}).ToInt32s(), ElementsAre(-7, 9));
+  EXPECT_TRUE(GgufValue::Array(std::vector<int32_t>{}).ToInt32s()->empty());
+  EXPECT_TRUE(GgufValue::Array(std::vector<float>{}).ToFloats()->empty());
   EXPECT_THAT(*GgufValue::Array(std::vector<int64_t>{-7, 9}).ToInt32s(), ElementsAre(-7, 9));
   EXPECT_THAT(Msg(GgufValue::Array(std::vector<double>{1e300}).ToFloats().status()),
               HasSubstr("does not fit in float"));
