@@ -26,6 +26,14 @@ constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // empty name, 1 di
 constexpr uint64_t kMinStringBytes = 8;                 // the length
 constexpr uint64_t kMinArrayBytes = 4 + 8;              // element type, count
 
+// Counts are checked against the bytes left, but an in-memory element is larger than its
+// smallest encoding (a std::string is 32 bytes, an empty string 8 in the file): reserving a
+// corrupt count up front could still ask for many times the file size. Containers reserve at most
+// this many elements and grow as elements are actually read.
+constexpr uint64_t kMaxReserve = 1 << 16;
+
+size_t ReserveFor(uint64_t count) { return static_cast<size_t>(std::min(count, kMaxReserve)); }
+
 using uint128 = unsigned __int128;
 
 // What is being read, for messages; formatted only when something is wrong.
@@ -172,7 +180,7 @@ class GgufFile::Parser {
   }
 
   absl::Status ParseMetadata(uint64_t kv_count) {
-    file_.metadata_.reserve(kv_count);
+    file_.metadata_.reserve(ReserveFor(kv_count));
     for (uint64_t i = 0; i < kv_count; ++i) {
       std::string key;
       if (absl::Status s = ReadString(&key, Where{"metadata key", {}, static_cast<int64_t>(i)});
@@ -227,10 +235,11 @@ class GgufFile::Parser {
       return GgufValue::NumericArrayFromBytes(*type, std::move(bytes));
     }
     if (*type == GgufType::STRING) {
-      std::vector<std::string> strings(count);
+      std::vector<std::string> strings;
+      strings.reserve(ReserveFor(count));
       for (uint64_t i = 0; i < count; ++i) {
-        if (absl::Status s =
-                ReadString(&strings[i], Where{where.what, where.name, static_cast<int64_t>(i)});
+        if (absl::Status s = ReadString(&strings.emplace_back(),
+                                        Where{where.what, where.name, static_cast<int64_t>(i)});
             !s.ok()) {
           return s;
         }
@@ -242,7 +251,7 @@ class GgufFile::Parser {
                                    kGgufMaxArrayDepth));
     }
     std::vector<GgufValue> arrays;
-    arrays.reserve(count);
+    arrays.reserve(ReserveFor(count));
     for (uint64_t i = 0; i < count; ++i) {
       absl::StatusOr<GgufValue> a =
           ParseArray(depth + 1, Where{where.what, where.name, static_cast<int64_t>(i)});
@@ -268,8 +277,8 @@ class GgufFile::Parser {
   }
 
   absl::Status ParseTensorInfos(uint64_t tensor_count, const TypeLayoutLookup& lookup) {
-    file_.tensors_.reserve(tensor_count);
-    sizes_.reserve(tensor_count);
+    file_.tensors_.reserve(ReserveFor(tensor_count));
+    sizes_.reserve(ReserveFor(tensor_count));
     for (uint64_t i = 0; i < tensor_count; ++i) {
       Tensor t;
       if (absl::Status s = ReadString(&t.name, Where{"tensor", {}, static_cast<int64_t>(i)});

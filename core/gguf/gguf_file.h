@@ -90,7 +90,7 @@ class GgufFile {
   uint64_t file_size_ = 0;
   uint32_t alignment_ = kGgufDefaultAlignment;
   uint64_t data_offset_ = 0;
-  void* mapping_ = nullptr;  // file_size_ bytes, or nullptr for an empty file
+  void* mapping_ = nullptr;  // the whole file, read-only; unmapped by the destructor
   std::vector<std::pair<std::string, GgufValue>> metadata_;
   std::map<std::string, size_t, std::less<>> metadata_index_;
   std::vector<Tensor> tensors_;

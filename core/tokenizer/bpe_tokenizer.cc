@@ -114,8 +114,8 @@ void BpeTokenizer::EncodeWord(const std::string& word, std::vector<int32_t>* out
 
   std::vector<Symbol> symbols;
   for (size_t offset = 0; offset < word.size();) {
-    const size_t n = std::min(Utf8LengthFromLeadByte(static_cast<uint8_t>(word[offset])),
-                              word.size() - offset);
+    const size_t n =
+        std::min(Utf8LengthFromLeadByte(static_cast<uint8_t>(word[offset])), word.size() - offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({index - 1, offset + n == word.size() ? -1 : index + 1, offset, n});
     offset += n;

@@ -13,7 +13,7 @@ namespace {
 constexpr uint32_t kAlphabetEnd = 0x144;
 
 struct ByteLevelTables {
-  std::array<std::string, 256> encoded;  // byte -> UTF-8 of its code point
+  std::array<std::string, 256> encoded;   // byte -> UTF-8 of its code point
   std::array<int, kAlphabetEnd> byte_of;  // code point -> byte, or -1
 
   ByteLevelTables() {

@@ -63,6 +63,36 @@ constexpr const char kDeepSeekLlmLetters[] =
 constexpr const char kDeepSeekLlmPunct[] =
     R"(\s?[!-/:-~\x{FF01}-\x{FF0F}\x{FF1A}-\x{FF5E}\x{2018}-\x{201F}\x{3000}-\x{3002}]+)";
 
+// Unicode's White_Space property, as a character-class body. PCRE2's \s (with UCP) also matches
+// U+180E, which llama.cpp's and Python's \s do not.
+constexpr char kWhiteSpace[] =
+    R"(\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
+
+// `pattern` with \s and \S spelled out as kWhiteSpace classes.
+std::string WithWhiteSpaceClass(std::string_view pattern) {
+  std::string out;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char escaped = pattern[++i];
+      if (escaped == 's') {
+        out += in_class ? std::string(kWhiteSpace) : absl::StrCat("[", kWhiteSpace, "]");
+      } else if (escaped == 'S' && !in_class) {
+        out += absl::StrCat("[^", kWhiteSpace, "]");
+      } else {
+        out += c;
+        out += escaped;
+      }
+      continue;
+    }
+    if (c == '[') in_class = true;
+    if (c == ']') in_class = false;
+    out += c;
+  }
+  return out;
+}
+
 struct Spec {
   std::vector<const char*> patterns;
   bool ignore_merges = false;
@@ -126,14 +156,16 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> PreTokenizer::ForName(std::string_
     int error = 0;
     PCRE2_SIZE error_offset = 0;
     auto regex = std::make_unique<Regex>();
-    regex->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED,
-                                PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &error,
-                                &error_offset, nullptr);
+    const std::string expanded = WithWhiteSpaceClass(pattern);
+    regex->code =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(expanded.data()), expanded.size(),
+                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &error, &error_offset, nullptr);
     if (regex->code == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof(message));
-      return absl::InternalError(absl::StrCat("pre-tokenizer '", std::string(name), "': regex ", pattern,
-                                              " does not compile at offset ", error_offset, ": ",
+      return absl::InternalError(absl::StrCat("pre-tokenizer '", std::string(name), "': regex ",
+                                              expanded, " does not compile at offset ",
+                                              error_offset, ": ",
                                               reinterpret_cast<const char*>(message)));
     }
     // JIT is an optimization only: without it (or past its stack) matching falls back to the
@@ -162,8 +194,8 @@ std::vector<std::string> PreTokenizer::Split(std::string_view raw) const {
       size_t last = 0;  // end of the previous match, relative to `begin`
       size_t from = 0;
       while (from < length) {
-        int rc = pcre2_match(regex->code, subject, length, from, PCRE2_NO_UTF_CHECK, match,
-                             nullptr);
+        int rc =
+            pcre2_match(regex->code, subject, length, from, PCRE2_NO_UTF_CHECK, match, nullptr);
         if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {
           rc = pcre2_match(regex->code, subject, length, from, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT,
                            match, nullptr);

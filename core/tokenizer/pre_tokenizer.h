@@ -3,8 +3,8 @@
 //
 // Each expression of the list splits every piece the previous ones produced; both the matches and
 // the text between matches become pieces (so no byte is ever dropped). Matching is done by PCRE2 in
-// UTF + UCP mode (\p{L}, \p{N}, \s are Unicode-aware), with `$` matching only at the end of the piece,
-// as in the ECMAScript engine llama.cpp falls back to.
+// UTF + UCP mode (\p{L}, \p{N}, \s are Unicode-aware), with `$` matching only at the end of the
+// piece, as in the ECMAScript engine llama.cpp falls back to.
 #ifndef EDGELLM_CORE_TOKENIZER_PRE_TOKENIZER_H_
 #define EDGELLM_CORE_TOKENIZER_PRE_TOKENIZER_H_
 

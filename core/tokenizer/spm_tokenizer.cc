@@ -70,8 +70,8 @@ void SpmTokenizer::EncodeText(std::string_view raw, bool after_special,
 
   std::vector<Symbol> symbols;
   for (size_t offset = 0; offset < text.size();) {
-    const size_t n = std::min(Utf8LengthFromLeadByte(static_cast<uint8_t>(text[offset])),
-                              text.size() - offset);
+    const size_t n =
+        std::min(Utf8LengthFromLeadByte(static_cast<uint8_t>(text[offset])), text.size() - offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({index - 1, offset + n == text.size() ? -1 : index + 1, offset, n});
     offset += n;

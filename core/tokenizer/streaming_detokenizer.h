@@ -6,6 +6,7 @@
 #ifndef EDGELLM_CORE_TOKENIZER_STREAMING_DETOKENIZER_H_
 #define EDGELLM_CORE_TOKENIZER_STREAMING_DETOKENIZER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 

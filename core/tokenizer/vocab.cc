@@ -56,8 +56,7 @@ absl::StatusOr<const GgufValue*> FindPerTokenArray(const GgufFile& gguf, std::st
                     absl::StrCat("expected an array, found ", GgufTypeName(value->type())));
   }
   if (value->size() < n_tokens) {
-    return KeyError(gguf, key,
-                    absl::StrCat(value->size(), " entries for ", n_tokens, " tokens"));
+    return KeyError(gguf, key, absl::StrCat(value->size(), " entries for ", n_tokens, " tokens"));
   }
   return value;
 }
@@ -69,30 +68,41 @@ bool TextIn(std::string_view text, const std::string_view (&texts)[N]) {
 
 // Texts llama.cpp takes for an end-of-turn token when tokenizer.ggml.eot_token_id is absent.
 constexpr std::string_view kEotTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-    "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+    "<|eot_id|>",        "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+    "<|end_of_text|>",   "<EOT>",      "_<EOT>",  "[EOT]",         "<｜end▁of▁sentence｜>",
     "<end_of_utterance>"};
 constexpr std::string_view kEomTexts[] = {"<|eom_id|>"};
 // Likewise for the fill-in-the-middle tokens.
-constexpr std::string_view kFimPreTexts[] = {
-    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",
-    "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"};
-constexpr std::string_view kFimSufTexts[] = {
-    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
-    "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"};
-constexpr std::string_view kFimMidTexts[] = {
-    "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
-    "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"};
-constexpr std::string_view kFimPadTexts[] = {
-    "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
-constexpr std::string_view kFimRepTexts[] = {
-    "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"};
+constexpr std::string_view kFimPreTexts[] = {"<|fim_prefix|>",  "<fim-prefix>", "<fim_prefix>",
+                                             "<｜fim▁begin｜>", "<PRE>",        "▁<PRE>",
+                                             "<|code_prefix|>", "<|prefix|>"};
+constexpr std::string_view kFimSufTexts[] = {"<|fim_suffix|>",  "<fim-suffix>", "<fim_suffix>",
+                                             "<｜fim▁hole｜>",  "<SUF>",        "▁<SUF>",
+                                             "<|code_suffix|>", "<|suffix|>"};
+constexpr std::string_view kFimMidTexts[] = {"<|fim_middle|>",  "<fim-middle>", "<fim_middle>",
+                                             "<｜fim▁end｜>",   "<MID>",        "▁<MID>",
+                                             "<|code_middle|>", "<|middle|>"};
+constexpr std::string_view kFimPadTexts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>",
+                                             "[PAD]"};
+constexpr std::string_view kFimRepTexts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>",
+                                             "<REPO>", "<reponame>"};
 constexpr std::string_view kFimSepTexts[] = {"<|file_sep|>"};
 // Texts that end generation whatever the ids say.
-constexpr std::string_view kEogTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "</s>",
-    "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>",
-    "<eos>", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>"};
+constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
+                                          "<|im_end|>",
+                                          "<|end|>",
+                                          "<end_of_turn>",
+                                          "<|endoftext|>",
+                                          "</s>",
+                                          "<|eom_id|>",
+                                          "<EOT>",
+                                          "_<EOT>",
+                                          "[EOT]",
+                                          "[EOS]",
+                                          "<|end_of_text|>",
+                                          "<end_of_utterance>",
+                                          "<eos>",
+                                          "<｜end▁of▁sentence｜>"};
 
 bool IsValidTokenType(int32_t t) { return t >= 0 && t <= static_cast<int32_t>(TokenType::kByte); }
 
@@ -161,15 +171,14 @@ absl::StatusOr<Vocab> Vocab::FromGguf(const GgufFile& gguf, const VocabDefaults&
       uint8_t byte = 0;
       if (token.type == TokenType::kByte && !ParseByteToken(token.text, &byte)) {
         return KeyError(gguf, kTokenTypeKey,
-                        absl::StrCat("BYTE token ", i, " reads '", token.text,
-                                     "', not <0xHH>"));
+                        absl::StrCat("BYTE token ", i, " reads '", token.text, "', not <0xHH>"));
       }
     }
     const auto [it, inserted] = vocab.token_to_id_.emplace(token.text, static_cast<int32_t>(i));
     if (!inserted) {
-      return KeyError(gguf, kTokensKey,
-                      absl::StrCat("token '", token.text, "' appears as id ", it->second,
-                                   " and as id ", i));
+      return KeyError(
+          gguf, kTokensKey,
+          absl::StrCat("token '", token.text, "' appears as id ", it->second, " and as id ", i));
     }
   }
 

@@ -53,9 +53,10 @@ class Vocab {
     bool rstrip = false;
   };
 
-  // Reads tokenizer.ggml.tokens (required; BYTE tokens must read "<0xHH>"), .scores, .token_type, the special-token ids
-  // (.bos/.eos/.eot/.eom/.unknown/.fim_pad/.fim_rep/.fim_sep _token_id) and the flags
-  // (.add_bos_token, .add_eos_token, .add_space_prefix). Errors name the file and the key.
+  // Reads tokenizer.ggml.tokens (required; BYTE tokens must read "<0xHH>"), .scores and
+  // .token_type, the special-token ids (.bos / .eos / .eot / .eom / .unknown / .fim_* _token_id)
+  // and flags (.add_bos_token, .add_eos_token, .add_space_prefix), and general.name (Phi-3's
+  // rstrip). `defaults` fill in what the file leaves out. Errors name the file and the key.
   static absl::StatusOr<Vocab> FromGguf(const GgufFile& gguf, const VocabDefaults& defaults);
 
   int32_t size() const { return static_cast<int32_t>(tokens_.size()); }

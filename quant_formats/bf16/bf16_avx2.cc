@@ -21,8 +21,8 @@ inline __m256 Load8(const uint16_t* p) {
 inline __m256i Round8(__m256 v) {
   const __m256i u = _mm256_castps_si256(v);
   const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
-  const __m256i rounded = _mm256_srli_epi32(
-      _mm256_add_epi32(u, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff))), 16);
+  const __m256i rounded =
+      _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff))), 16);
   const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(64));
   const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)),
                                          _mm256_set1_epi32(0x7f800000));
@@ -43,8 +43,8 @@ void FromFloatAvx2(const float* x, void* y, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     // packus works per 128-bit lane: 64-bit groups come out as 0 2 1 3.
-    const __m256i packed = _mm256_packus_epi32(Round8(_mm256_loadu_ps(x + i)),
-                                               Round8(_mm256_loadu_ps(x + i + 8)));
+    const __m256i packed =
+        _mm256_packus_epi32(Round8(_mm256_loadu_ps(x + i)), Round8(_mm256_loadu_ps(x + i + 8)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + i),
                         _mm256_permute4x64_epi64(packed, _MM_SHUFFLE(3, 1, 2, 0)));
   }

@@ -11,8 +11,8 @@ namespace {
 #if defined(__x86_64__)
 constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
 // The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL |
-                             EDGE_CPU_AVX512DQ;
+constexpr uint64_t kAvx512 =
+    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
 const EdgeQuantKernelsV1 kKernels[] = {

@@ -77,9 +77,9 @@ inline float QuantizeQ8BlockAvx2(const float* x, int8_t* q, int* sum) {
   __m256 v2 = _mm256_loadu_ps(x + 16);
   __m256 v3 = _mm256_loadu_ps(x + 24);
   const __m256 sign = _mm256_set1_ps(-0.0f);
-  const __m256 m = _mm256_max_ps(
-      _mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
-      _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+  const __m256 m =
+      _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                    _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
   __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
   m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
   m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
@@ -99,8 +99,7 @@ inline float QuantizeQ8BlockAvx2(const float* x, int8_t* q, int* sum) {
     *sum = _mm_cvtsi128_si32(s4);
   }
   // The packs work per 128-bit lane, leaving 4-byte groups in the order 0 2 4 6 1 3 5 7.
-  const __m256i packed =
-      _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+  const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
   const __m256i ordered =
       _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), ordered);

@@ -23,7 +23,8 @@ inline __m128 RoundToHalf(__m128 v) {
   return _mm_cvtph_ps(_mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 
-// The last three levels of the fp16 halving tree over lanes 0..7 (lane l + lane l + h, h = 4, 2, 1).
+// The last three levels of the fp16 halving tree over lanes 0..7: lane l + lane l + h for
+// h = 4, 2, 1.
 inline float HalvingSum8(__m256 v) {
   __m128 r = RoundToHalf(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
   r = RoundToHalf(_mm_add_ps(r, _mm_movehl_ps(r, r)));
@@ -59,13 +60,18 @@ void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
   double sum = 0.0;
   if (np > 0) {
     __m256 acc[kRegs];
+    // Fully unrolled (GCC leaves these loops rolled otherwise), so acc[] lives in registers.
+#pragma GCC unroll 16
     for (int j = 0; j < kRegs; ++j) acc[j] = _mm256_setzero_ps();
     for (int64_t i = 0; i < np; i += kDotLanes) {
+#pragma GCC unroll 16
       for (int j = 0; j < kRegs; ++j) {
         acc[j] = RoundToHalf(_mm256_fmadd_ps(Load8(a + i + 8 * j), Load8(b + i + 8 * j), acc[j]));
       }
     }
+#pragma GCC unroll 4
     for (int h = kRegs / 2; h >= 1; h /= 2) {
+#pragma GCC unroll 8
       for (int j = 0; j < h; ++j) acc[j] = RoundToHalf(_mm256_add_ps(acc[j], acc[j + h]));
     }
     sum = HalvingSum8(acc[0]);

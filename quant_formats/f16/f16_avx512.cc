@@ -78,14 +78,19 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
   double sum = 0.0;
   if (np > 0) {
     __m512 acc[kRegs];
+    // Fully unrolled (GCC leaves these loops rolled otherwise), so acc[] lives in registers.
+#pragma GCC unroll 16
     for (int j = 0; j < kRegs; ++j) acc[j] = _mm512_setzero_ps();
     for (int64_t i = 0; i < np; i += kDotLanes) {
+#pragma GCC unroll 16
       for (int j = 0; j < kRegs; ++j) {
         acc[j] =
             RoundToHalf(_mm512_fmadd_ps(Load16(a + i + 16 * j), Load16(b + i + 16 * j), acc[j]));
       }
     }
+#pragma GCC unroll 4
     for (int h = kRegs / 2; h >= 1; h /= 2) {
+#pragma GCC unroll 8
       for (int j = 0; j < h; ++j) acc[j] = RoundToHalf(_mm512_add_ps(acc[j], acc[j + h]));
     }
     sum = HalvingSum16(acc[0]);

@@ -12,8 +12,8 @@ namespace {
 #if defined(__x86_64__)
 constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
 // The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL |
-                             EDGE_CPU_AVX512DQ;
+constexpr uint64_t kAvx512 =
+    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
 const EdgeQuantKernelsV1 kKernels[] = {
@@ -25,8 +25,7 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeF32, "f32",     1,        sizeof(float),       kTypeF32,
-    ToFloat,  FromFloat, kKernels, std::size(kKernels),
+    kTypeF32, "f32", 1, sizeof(float), kTypeF32, ToFloat, FromFloat, kKernels, std::size(kKernels),
 };
 
 const EdgePluginV1 kPlugin = {

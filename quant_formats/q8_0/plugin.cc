@@ -11,8 +11,8 @@ namespace {
 #if defined(__x86_64__)
 constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
 // The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL |
-                             EDGE_CPU_AVX512DQ;
+constexpr uint64_t kAvx512 =
+    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
 // Every x86 entry quantizes activations like ggml's x86 CPU path (QuantizeRowAct semantics), so
@@ -28,7 +28,7 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ8_0,     "q8_0",         kQK8_0,   sizeof(BlockQ8_0), kTypeQ8_0,
+    kTypeQ8_0,     "q8_0",         kQK8_0,   sizeof(BlockQ8_0),   kTypeQ8_0,
     DequantizeRow, QuantizeRowRef, kKernels, std::size(kKernels),
 };
 

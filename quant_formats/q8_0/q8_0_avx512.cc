@@ -24,8 +24,7 @@ inline __m512i DotTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b)
   // Unsigned x signed products: |qx| times qy negated where qx < 0 (AVX-512 has no vpsignb; where
   // qx == 0 the product is 0 either way).
   const __m512i ax = _mm512_abs_epi8(qx);
-  const __m512i sy =
-      _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
+  const __m512i sy = _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
   if constexpr (kVnni) {
     return _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sy);
   } else {
@@ -34,8 +33,7 @@ inline __m512i DotTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b)
 }
 
 template <bool kVnni>
-inline __m512 AccumulateTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b,
-                                  __m512 acc) {
+inline __m512 AccumulateTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b, __m512 acc) {
   const __m512 d = x86::Broadcast2(Scale(bx[b], by[b]), Scale(bx[b + 1], by[b + 1]));
   return _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(DotTwoBlocks<kVnni>(bx, by, b)), acc);
 }
@@ -95,9 +93,7 @@ void DequantizeRowAvx512(const void* x, float* y, int64_t n) {
   }
 }
 
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
-  VecDot<false>(n, s, x, y);
-}
+void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);

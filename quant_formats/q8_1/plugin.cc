@@ -13,8 +13,8 @@ namespace {
 #if defined(__x86_64__)
 constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
 // The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 = kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL |
-                             EDGE_CPU_AVX512DQ;
+constexpr uint64_t kAvx512 =
+    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
 // Every x86 entry quantizes activations like ggml's x86 CPU path (QuantizeRowAct semantics).
@@ -27,7 +27,7 @@ const EdgeQuantKernelsV1 kKernels[] = {
 };
 
 const EdgeQuantFormatV1 kFormat = {
-    kTypeQ8_1,     "q8_1",         kQK8_0,   sizeof(BlockQ8_1), kTypeQ8_1,
+    kTypeQ8_1,     "q8_1",         kQK8_0,   sizeof(BlockQ8_1),   kTypeQ8_1,
     DequantizeRow, QuantizeRowRef, kKernels, std::size(kKernels),
 };
 

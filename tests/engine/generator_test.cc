@@ -237,7 +237,9 @@ TEST_F(GeneratorTest, HeldBackTextAtTheEndIsFlushed) {
   ASSERT_TRUE(plain.ok()) << plain.status();
   size_t n = 0;
   std::string prefix;
-  while (prefix.find("Lily") == std::string::npos) prefix += tokenizer_->TokenToPiece(plain->tokens[n++]);
+  while (prefix.find("Lily") == std::string::npos) {
+    prefix += tokenizer_->TokenToPiece(plain->tokens[n++]);
+  }
   ASSERT_EQ(prefix.substr(prefix.size() - 4), "Lily") << "token boundary assumption";
   GenerateRequest request = Greedy(kOnceUponATime, static_cast<int>(n));
   request.stop = {"Lily. Z"};
@@ -307,12 +309,34 @@ TEST_F(GeneratorTest, PromptLongerThanTheContextIsRefused) {
 }
 
 TEST_F(GeneratorTest, EndOfGenerationTokenStops) {
-  // Stories end with EOS; with no budget a greedy run reaches it well inside 512 positions.
-  absl::StatusOr<GenerateResult> r = Run(Greedy(kOnceUponATime, -1), nullptr, 512);
+  // stories260K never ends a story (its training data only has BOS between stories);
+  // TinyStories-656K ends its greedy "Once upon a time" story with EOS after ~100 tokens.
+  auto model = Model::Load(SharedDir() + "/models/tinystories-656K/TinyStories-656K.f16.gguf",
+                           *registry_);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto tokenizer = Tokenizer::FromGguf((*model)->file());
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  ContextOptions options;
+  options.n_ctx = 512;
+  auto ctx = InferenceContext::Create(**model, backend_, options);
+  ASSERT_TRUE(ctx.ok()) << ctx.status();
+  GenerateRequest request = Greedy(kOnceUponATime, -1);
+  std::vector<float> last_logits;
+  int steps = 0;
+  request.on_logits = [&](int, absl::Span<const float> logits) {
+    last_logits.assign(logits.begin(), logits.end());
+    ++steps;
+  };
+  absl::StatusOr<GenerateResult> r = Generate(**ctx, **tokenizer, request, {});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->finish_reason, "stop");
   EXPECT_LT(r->prompt_tokens.size() + r->tokens.size(), 512u);
-  for (int32_t t : r->tokens) EXPECT_FALSE(tokenizer_->IsEog(t));
+  for (int32_t t : r->tokens) EXPECT_FALSE((*tokenizer)->IsEog(t));
+  // The last step sampled the EOG token (greedy: the argmax), which is not in the result.
+  EXPECT_EQ(steps, static_cast<int>(r->tokens.size()) + 1);
+  const int32_t last = static_cast<int32_t>(
+      std::max_element(last_logits.begin(), last_logits.end()) - last_logits.begin());
+  EXPECT_TRUE((*tokenizer)->IsEog(last)) << last;
 }
 
 TEST_F(GeneratorTest, SeededSamplingIsReproducible) {

@@ -57,7 +57,7 @@ echo "run_gguf_fuzzer: $(find "$work/corpus" -type f | wc -l) seeds; fuzzing for
 
 rc=0
 "$work/gguf_fuzzer" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-  -dict="$root/tests/fuzz/gguf.dict" -artifact_prefix="$work/" -print_final_stats=1 \
+  -dict="$root/tests/fuzz/gguf.dict" -artifact_prefix="$work/" -print_final_stats=1 -print_funcs=0 \
   "$@" "$work/corpus" || rc=$?
 if [[ $rc -ne 0 ]]; then
   echo "run_gguf_fuzzer: FAILED (exit $rc); artifacts:" >&2

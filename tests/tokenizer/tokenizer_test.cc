@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -222,6 +223,30 @@ TEST(SharedVocabTest, UnsupportedTokenizerModel) {
   EXPECT_EQ(t.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_TRUE(Mentions(t.status(), "tokenizer.ggml.model")) << t.status();
   EXPECT_TRUE(Mentions(t.status(), "bert")) << t.status();
+}
+
+// Every vocabulary of the shared folder loads, or is refused as an unsupported family.
+TEST(SharedVocabTest, EveryVocabLoadsOrIsUnsupported) {
+  EDGELLM_REQUIRE_SHARED();
+  int loaded = 0;
+  for (const std::filesystem::directory_entry& e :
+       std::filesystem::directory_iterator(testing::SharedDir() + "/models/llama-cpp-vocab")) {
+    if (e.path().extension() != ".gguf") continue;
+    absl::StatusOr<std::unique_ptr<GgufFile>> gguf =
+        GgufFile::Open(e.path().string(), TestTypeLayout);
+    ASSERT_TRUE(gguf.ok()) << gguf.status();
+    absl::StatusOr<std::string> model = (*gguf)->GetString("tokenizer.ggml.model");
+    ASSERT_TRUE(model.ok()) << model.status();
+    absl::StatusOr<std::unique_ptr<Tokenizer>> t = Tokenizer::FromGguf(**gguf);
+    if (*model == "llama" || *model == "gpt2") {
+      ASSERT_TRUE(t.ok()) << t.status();
+      EXPECT_FALSE((*t)->Encode("Hello world", true, false).empty()) << e.path();
+      ++loaded;
+    } else {
+      EXPECT_EQ(t.status().code(), absl::StatusCode::kUnimplemented) << e.path();
+    }
+  }
+  EXPECT_GE(loaded, 11);
 }
 
 TEST(TokenizerErrorsTest, MissingOrMistypedModel) {

@@ -49,10 +49,10 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> TokenizerFromMetadata(const Metadata&
 }
 
 Metadata SmallSpmVocab() {
-  const std::vector<std::string> tokens = {
-      "<unk>",  "<s>",    "</s>",   "<0x0A>", "<0xC3>", "<0xA9>",         "<0xE0>",
-      "<0x80>", "<0xF0>", "<0x9F>", "<0x98>", "<0x81>", "<0xFF>",         "\xE2\x96\x81",
-      "h",      "i",      "\xE2\x96\x81h",    "\xE2\x96\x81hi", "<|user|>", "<tag>"};
+  const std::vector<std::string> tokens = {"<unk>",  "<s>",    "</s>",   "<0x0A>",   "<0xC3>",
+                                           "<0xA9>", "<0xE0>", "<0x80>", "<0xF0>",   "<0x9F>",
+                                           "<0x98>", "<0x81>", "<0xFF>", "▁",        "h",
+                                           "i",      "▁h",     "▁hi",    "<|user|>", "<tag>"};
   std::vector<int32_t> types(tokens.size(), 1);
   types[0] = 2;
   types[1] = types[2] = types[18] = 3;

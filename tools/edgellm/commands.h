@@ -22,6 +22,23 @@ int RunGenerate(const std::vector<std::string>& args);
 // tokenize --model=FILE --text=TEXT [--json]: token ids and pieces.
 int RunTokenize(const std::vector<std::string>& args);
 
+// synth (--shape=NAME | --arch=A --hidden=N ...) --type=TYPE --out=FILE [--seed=N ...]: a GGUF
+// with random weights and a donor's tokenizer.
+int RunSynth(const std::vector<std::string>& args);
+
+// bench --model=FILE[,FILE] [--backend=A,B --threads=N,M -p N -n N -r N --json]: prefill and
+// decode throughput, and decode's memory traffic against the measured read bandwidth.
+int RunBench(const std::vector<std::string>& args);
+
+// The command line with llama-bench's short flags -m -p -n -r -t (value as the next argument or
+// after '=') spelled as --model --n_prompt --n_gen --repetitions --threads, when the command (the
+// first argument after the program that does not start with '-') is `bench`; otherwise
+// unchanged. Runs before flag parsing: absl flags have no single-dash short names.
+std::vector<std::string> ExpandBenchShortFlags(int argc, char** argv);
+
+// client generate|compare|backends --server=HOST:PORT [...]: a gRPC client of edgellm_server.
+int RunClient(const std::vector<std::string>& args);
+
 }  // namespace edgellm::cli
 
 #endif  // EDGELLM_TOOLS_EDGELLM_COMMANDS_H_

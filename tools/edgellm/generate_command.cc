@@ -34,9 +34,6 @@ ABSL_FLAG(float, repeat_penalty, 1.0f, "Repetition penalty over the last --repea
 ABSL_FLAG(float, presence_penalty, 0.0f, "Presence penalty (OpenAI's), in [-2, 2]");
 ABSL_FLAG(float, frequency_penalty, 0.0f, "Frequency penalty (OpenAI's), in [-2, 2]");
 ABSL_FLAG(int32_t, repeat_last_n, 64, "Tokens the penalties look back at; 0: off");
-ABSL_FLAG(int64_t, seed, -1, "Sampling seed; -1: a random one (printed)");
-ABSL_FLAG(std::string, backend, "", "Backend plugin to run on (default: the fastest loaded)");
-ABSL_FLAG(int32_t, threads, 0, "Backend threads; 0: one per core");
 ABSL_FLAG(int32_t, batch_size, 512, "Most prompt tokens evaluated together");
 ABSL_FLAG(int32_t, ctx_size, 0, "Context size in tokens; 0: the model's, at most 4096");
 ABSL_FLAG(std::string, dump_logits, "",
@@ -133,8 +130,11 @@ int RunGenerate(const std::vector<std::string>& args) {
   if (!model.ok()) return Fail(model.status());
   absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromGguf((*model)->file());
   if (!tokenizer.ok()) return Fail(tokenizer.status());
-  absl::StatusOr<std::unique_ptr<Backend>> backend =
-      (*backend_plugin)->Create(absl::GetFlag(FLAGS_threads));
+  const std::vector<int32_t> threads = absl::GetFlag(FLAGS_threads).values;
+  if (threads.size() != 1) {
+    return Fail(absl::InvalidArgumentError("--threads: generate takes one thread count"));
+  }
+  absl::StatusOr<std::unique_ptr<Backend>> backend = (*backend_plugin)->Create(threads[0]);
   if (!backend.ok()) return Fail(backend.status());
   ContextOptions options;
   options.n_ctx = absl::GetFlag(FLAGS_ctx_size);

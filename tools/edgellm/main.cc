@@ -28,6 +28,19 @@ constexpr Command kCommands[] = {
      edgellm::cli::RunGenerate},
     {"tokenize", "tokenize --model=FILE --text=TEXT [--json]: token ids and pieces",
      edgellm::cli::RunTokenize},
+    {"synth",
+     "synth (--shape=NAME | --arch=llama|qwen2 --hidden=N --ffn=N --layers=N --heads=N "
+     "[--kv_heads=N]) --type=TYPE --out=FILE [--seed=N --ctx=N --donor=FILE --pure]: write a "
+     "model with random weights and a real tokenizer",
+     edgellm::cli::RunSynth},
+    {"bench",
+     "bench --model=FILE[,FILE] [--backend=A,B --threads=N,M -p N -n N -r N --json]: prefill "
+     "and decode speed, decode memory traffic against the measured read bandwidth",
+     edgellm::cli::RunBench},
+    {"client",
+     "client generate|compare|backends --server=HOST:PORT [--prompt=TEXT --backend=NAME "
+     "--backend_a=NAME --backend_b=NAME ...] [--json]: talk to edgellm_server",
+     edgellm::cli::RunClient},
 };
 
 std::string UsageText() {
@@ -40,7 +53,11 @@ std::string UsageText() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(UsageText());
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> arg_strings = edgellm::cli::ExpandBenchShortFlags(argc, argv);
+  std::vector<char*> arg_ptrs;
+  for (std::string& a : arg_strings) arg_ptrs.push_back(a.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   // Under `bazel run`, relative paths are meant from where the user typed the command.
   if (const char* wd = std::getenv("BUILD_WORKING_DIRECTORY"); wd != nullptr) {
     if (chdir(wd) != 0) std::perror("edgellm: chdir to BUILD_WORKING_DIRECTORY");

@@ -1,0 +1,300 @@
+// `edgellm bench`: llama-bench's prefill (ppN) and decode (tgN) throughput for every combination
+// of --model, --backend and --threads (tools/bench/model_bench.h), and for decode the memory
+// traffic against the machine's own streaming-read bandwidth (tools/bench/read_bandwidth.h),
+// measured in this process with the same thread count right after the decode runs:
+//   achieved GB/s = decode bytes per token * decode tokens/s; bandwidth_fraction = achieved / read.
+// Text mode prints a table row per test as it completes; --json prints one array at the end.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/backend.h"
+#include "core/model/model.h"
+#include "core/plugin/plugin_paths.h"
+#include "core/plugin/plugin_registry.h"
+#include "nlohmann/json.hpp"
+#include "tools/bench/model_bench.h"
+#include "tools/bench/read_bandwidth.h"
+#include "tools/edgellm/commands.h"
+#include "tools/edgellm/flags.h"
+#include "tools/synth/mixes.h"
+
+ABSL_FLAG(int32_t, n_prompt, 512, "bench: prompt tokens of the prefill test (-p); 0: none");
+ABSL_FLAG(int32_t, n_gen, 128, "bench: generated tokens of the decode test (-n); 0: none");
+ABSL_FLAG(int32_t, repetitions, 5, "bench: runs of each test (-r)");
+ABSL_FLAG(int32_t, probe_mib, 1024, "bench: MiB read by the streaming-read bandwidth probe");
+
+namespace edgellm::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: edgellm bench --model=FILE[,FILE...] [--backend=NAME[,NAME...]] "
+    "[--threads=N[,N...]] [-p N|--n_prompt=N] [-n N|--n_gen=N] [-r N|--repetitions=N] "
+    "[--probe_mib=N] [--json]\n";
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "edgellm bench: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  return absl::StrSplit(s, ',', absl::SkipEmpty());
+}
+
+// "llama 1.1B Q4_K_M", as llama-bench's model column.
+std::string Describe(const Model& m) {
+  const double params = static_cast<double>(m.parameter_count());
+  const std::string size = params >= 1e9 ? absl::StrFormat("%.1fB", params / 1e9)
+                                         : absl::StrFormat("%.0fM", params / 1e6);
+  std::string type = "?";
+  if (absl::StatusOr<uint64_t> ft = m.file().GetUint("general.file_type"); ft.ok()) {
+    const char* name = synth::FileTypeName(static_cast<uint32_t>(*ft));
+    type = name != nullptr ? name : absl::StrCat("file type ", *ft);
+  }
+  return absl::StrCat(m.config().architecture, " ", size, " ", type);
+}
+
+uint64_t TensorBytes(const Model& m) {
+  uint64_t bytes = 0;
+  for (const Tensor& t : m.file().tensors()) bytes += t.size_bytes;
+  return bytes;
+}
+
+struct Row {
+  std::string model_path;
+  std::string description;
+  uint64_t size_bytes = 0;
+  int64_t n_params = 0;
+  std::string backend;
+  int threads = 0;
+  bench::BenchResult result;
+  bench::ReadBandwidth read;
+  double achieved_gbps() const {
+    return result.decode_bytes_per_token() * result.decode_tokens_per_second.mean / 1e9;
+  }
+};
+
+class TextTable {
+ public:
+  void Header() const {
+    std::printf("| %-22s | %10s | %8s | %-7s | %7s | %6s | %16s | %8s | %7s | %7s | %6s |\n",
+                "model", "size", "params", "backend", "threads", "test", "t/s", "MB/token",
+                "GB/s", "read GB/s", "% bw");
+    std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: | %s: | %s: | %s: | %s: |\n",
+                std::string(22, '-').c_str(), std::string(9, '-').c_str(),
+                std::string(7, '-').c_str(), std::string(7, '-').c_str(),
+                std::string(6, '-').c_str(), std::string(5, '-').c_str(),
+                std::string(15, '-').c_str(), std::string(7, '-').c_str(),
+                std::string(6, '-').c_str(), std::string(8, '-').c_str(),
+                std::string(5, '-').c_str());
+  }
+  void Print(const Row& r, int64_t n_prompt, int64_t n_gen) const {
+    const std::string prefix = absl::StrFormat(
+        "| %-22s | %6.2f MiB | %6.2f B | %-7s | %7d |", r.description,
+        r.size_bytes / 1048576.0, r.n_params / 1e9, r.backend, r.threads);
+    if (n_prompt > 0) {
+      const bench::Stats& s = r.result.prefill_tokens_per_second;
+      std::printf("%s %6s | %16s | %8s | %7s | %9s | %6s |\n", prefix.c_str(),
+                  absl::StrCat("pp", n_prompt).c_str(),
+                  absl::StrFormat("%.2f ± %.2f", s.mean, s.sd).c_str(), "", "", "", "");
+    }
+    if (n_gen > 0) {
+      const bench::Stats& s = r.result.decode_tokens_per_second;
+      const double achieved = r.achieved_gbps();
+      std::printf("%s %6s | %16s | %8.1f | %7.2f | %9.2f | %5.1f%% |\n", prefix.c_str(),
+                  absl::StrCat("tg", n_gen).c_str(),
+                  absl::StrFormat("%.2f ± %.2f", s.mean, s.sd).c_str(),
+                  r.result.decode_bytes_per_token() / 1e6, achieved, r.read.gb_per_second,
+                  100.0 * achieved / r.read.gb_per_second);
+    }
+    std::fflush(stdout);
+  }
+};
+
+nlohmann::json ToJson(const Row& r, const bench::BenchParams& p) {
+  auto stat = [](const bench::Stats& s, double value) -> nlohmann::json {
+    if (s.samples.empty()) return nullptr;
+    return value;
+  };
+  const bench::Stats& pp = r.result.prefill_tokens_per_second;
+  const bench::Stats& tg = r.result.decode_tokens_per_second;
+  const bool decode = !tg.samples.empty();
+  nlohmann::json j = {
+      {"model", r.model_path},
+      {"model_type", r.description},
+      {"model_size_bytes", r.size_bytes},
+      {"model_n_params", r.n_params},
+      {"backend", r.backend},
+      {"threads", r.threads},
+      {"n_prompt", p.n_prompt},
+      {"n_gen", p.n_gen},
+      {"repetitions", p.repetitions},
+      {"prefill_tokens_per_second", stat(pp, pp.mean)},
+      {"prefill_tokens_per_second_sd", stat(pp, pp.sd)},
+      {"prefill_samples", pp.samples},
+      {"decode_tokens_per_second", stat(tg, tg.mean)},
+      {"decode_tokens_per_second_sd", stat(tg, tg.sd)},
+      {"decode_samples", tg.samples},
+      {"decode_weight_bytes_per_token", r.result.decode_weight_bytes_per_token},
+      {"decode_kv_bytes_per_token", stat(tg, r.result.decode_kv_bytes_per_token)},
+      {"decode_bytes_per_token", stat(tg, r.result.decode_bytes_per_token())},
+      {"achieved_gb_per_second", stat(tg, r.achieved_gbps())},
+      {"read_bandwidth_gb_per_second", decode ? nlohmann::json(r.read.gb_per_second) : nullptr},
+      {"read_bandwidth_kernel", decode ? nlohmann::json(r.read.kernel) : nullptr},
+      {"bandwidth_fraction",
+       decode ? nlohmann::json(r.achieved_gbps() / r.read.gb_per_second) : nullptr},
+  };
+  return j;
+}
+
+}  // namespace
+
+std::vector<std::string> ExpandBenchShortFlags(int argc, char** argv) {
+  std::vector<std::string> out(argv, argv + argc);
+  const auto command = std::find_if(out.begin() + std::min(argc, 1), out.end(),
+                                    [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (command == out.end() || *command != "bench") return out;
+  static constexpr std::pair<const char*, const char*> kShort[] = {
+      {"-m", "--model"}, {"-p", "--n_prompt"}, {"-n", "--n_gen"},
+      {"-r", "--repetitions"}, {"-t", "--threads"}};
+  for (std::string& a : out) {
+    for (const auto& [short_name, long_name] : kShort) {
+      // "-p" (value in the next argument, which absl accepts after a long name) and "-p=512".
+      if (a == short_name || absl::StartsWith(a, absl::StrCat(short_name, "="))) {
+        a = absl::StrCat(long_name, a.substr(2));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+int RunBench(const std::vector<std::string>& args) {
+  const std::vector<std::string> models = SplitList(absl::GetFlag(FLAGS_model));
+  if (!args.empty() || models.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  bench::BenchParams params;
+  params.n_prompt = absl::GetFlag(FLAGS_n_prompt);
+  params.n_gen = absl::GetFlag(FLAGS_n_gen);
+  params.repetitions = absl::GetFlag(FLAGS_repetitions);
+  if (params.n_prompt < 0 || params.n_gen < 0 || params.n_prompt + params.n_gen == 0) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "-p/--n_prompt ", params.n_prompt, " and -n/--n_gen ", params.n_gen,
+        ": neither may be negative, and one must be positive")));
+  }
+  if (params.repetitions <= 0) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("-r/--repetitions ", params.repetitions, ": must be positive")));
+  }
+  const int probe_mib = absl::GetFlag(FLAGS_probe_mib);
+  if (probe_mib <= 0) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--probe_mib ", probe_mib, ": must be positive")));
+  }
+  std::vector<int> threads;
+  for (const int32_t t : absl::GetFlag(FLAGS_threads).values) {
+    threads.push_back(t > 0 ? t : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  }
+
+  absl::StatusOr<std::unique_ptr<PluginRegistry>> registry =
+      LoadPlugins(absl::GetFlag(FLAGS_plugin_dir));
+  if (!registry.ok()) return Fail(registry.status());
+  std::vector<const BackendPlugin*> backends;
+  std::vector<std::string> loaded;
+  for (const BackendPlugin* b : (*registry)->backends()) loaded.push_back(b->name());
+  const std::vector<std::string> backend_names = SplitList(absl::GetFlag(FLAGS_backend));
+  if (backend_names.empty()) {
+    if ((*registry)->DefaultBackend() == nullptr) {
+      return Fail(absl::NotFoundError(
+          "no backend plugin loaded (see `edgellm plugins` for what was found and why)"));
+    }
+    backends.push_back((*registry)->DefaultBackend());
+  }
+  for (const std::string& name : backend_names) {
+    const BackendPlugin* b = (*registry)->FindBackend(name);
+    if (b == nullptr) {
+      return Fail(absl::NotFoundError(absl::StrCat(
+          "unknown backend '", name, "'; loaded backends: ", absl::StrJoin(loaded, ", "))));
+    }
+    backends.push_back(b);
+  }
+  // Every model is loaded before anything runs, so a bad path fails at once.
+  std::vector<std::unique_ptr<Model>> loaded_models;
+  for (const std::string& path : models) {
+    absl::StatusOr<std::unique_ptr<Model>> m = Model::Load(path, **registry);
+    if (!m.ok()) return Fail(m.status());
+    loaded_models.push_back(*std::move(m));
+  }
+  std::unique_ptr<bench::ReadBandwidthProbe> probe;
+  if (params.n_gen > 0) {
+    absl::StatusOr<std::unique_ptr<bench::ReadBandwidthProbe>> p =
+        bench::ReadBandwidthProbe::Create(static_cast<size_t>(probe_mib) << 20);
+    if (!p.ok()) return Fail(p.status());
+    probe = *std::move(p);
+  }
+
+  const bool json = absl::GetFlag(FLAGS_json);
+  const TextTable table;
+  if (!json) table.Header();
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < models.size(); ++i) {
+    const Model& model = *loaded_models[i];
+    for (const BackendPlugin* plugin : backends) {
+      for (const int n_threads : threads) {
+        absl::StatusOr<std::unique_ptr<Backend>> backend = plugin->Create(n_threads);
+        if (!backend.ok()) return Fail(backend.status());
+        Row row;
+        row.model_path = models[i];
+        row.description = Describe(model);
+        row.size_bytes = TensorBytes(model);
+        row.n_params = model.parameter_count();
+        row.backend = (*backend)->name();
+        row.threads = (*backend)->n_threads();
+        absl::StatusOr<bench::BenchResult> result =
+            bench::RunModelBench(model, backend->get(), params);
+        if (!result.ok()) {
+          return Fail(absl::Status(result.status().code(),
+                                   absl::StrCat(models[i], " on ", row.backend, ": ",
+                                                result.status().message())));
+        }
+        row.result = *std::move(result);
+        backend->reset();  // its threads would compete with the probe's
+        if (probe != nullptr) {
+          absl::StatusOr<bench::ReadBandwidth> read = probe->Measure(row.threads);
+          if (!read.ok()) return Fail(read.status());
+          row.read = *read;
+        }
+        if (json) {
+          out.push_back(ToJson(row, params));
+        } else {
+          table.Print(row, params.n_prompt, params.n_gen);
+        }
+      }
+    }
+  }
+  if (json) {
+    std::printf("%s\n", out.dump(1).c_str());
+  } else if (probe != nullptr) {
+    std::printf(
+        "\nGB/s: decode bytes per token (weights + average KV cache) x tokens/s; read GB/s: "
+        "streaming-read probe (%zu MiB, %s loads, same threads), best of 5.\n",
+        probe->size() >> 20, probe->kernel());
+  }
+  return 0;
+}
+
+}  // namespace edgellm::cli
