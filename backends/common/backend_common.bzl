@@ -1,6 +1,6 @@
 """The shared backend code as one cc_library per ISA."""
 
-def backend_common(name, copts):
+def backend_common(name, copts, target_compatible_with = []):
     native.cc_library(
         name = name,
         srcs = [
@@ -19,6 +19,7 @@ def backend_common(name, copts):
             "reference_ops.h",
         ],
         copts = ["-fvisibility=hidden"] + copts,
+        target_compatible_with = target_compatible_with,
         deps = [
             ":thread_pool",
             "//core/plugin:abi",
