@@ -55,6 +55,8 @@ class InferenceService final : public edgellm::v1::Inference::Service {
   // Tokenizer::FromGguf and InferenceContext::Create (e.g. a --ctx_size the memory cannot hold).
   absl::Status LoadModel(const std::string& path);
   bool model_loaded() const;
+  // Generations and comparisons running or waiting for a session.
+  int sessions_in_flight() const { return admission_.active() + admission_.queued(); }
 
   // The backend requests get when they name none.
   std::string default_backend() const { return default_backend_->name(); }

@@ -6,7 +6,8 @@
 //
 // Once listening it prints "edgellm_server listening on HOST:PORT" on stdout (with --port=0 the
 // port the system chose), then loads the model; health turns SERVING when it is loaded. SIGINT or
-// SIGTERM stops it: calls in flight get a few seconds to finish, then are cancelled.
+// SIGTERM stops it: health turns NOT_SERVING, generations in flight get --shutdown_grace_s to
+// finish, then whatever remains is cancelled.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -120,11 +121,19 @@ int main(int argc, char** argv) {
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
 
-  std::thread stopper([&server, &stop_signals, grace_s] {
+  edgellm::server::InferenceService* inference = service->get();
+  std::thread stopper([&server, &stop_signals, grace_s, health, inference] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::fprintf(stderr, "edgellm_server: signal %d, shutting down\n", sig);
-    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(grace_s));
+    health->SetServingStatus(false);
+    // Waits for the generations themselves: Shutdown(deadline) would also wait out the whole
+    // deadline for clients that merely keep an idle connection open.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
+    while (inference->sessions_in_flight() > 0 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    server->Shutdown(std::chrono::system_clock::now());
   });
 
   std::printf("edgellm_server listening on %s\n", HostPort(host, bound_port).c_str());

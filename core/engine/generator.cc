@@ -76,9 +76,8 @@ absl::StatusOr<GenerateResult> Generate(InferenceContext& ctx, const Tokenizer& 
   }
   const int64_t n_prompt = static_cast<int64_t>(result.prompt_tokens.size());
   if (n_prompt > ctx.n_ctx()) {
-    return absl::InvalidArgumentError(absl::StrCat("prompt has ", n_prompt,
-                                                   " tokens, more than the context size ",
-                                                   ctx.n_ctx()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("prompt has ", n_prompt, " tokens, more than the context size ", ctx.n_ctx()));
   }
 
   ctx.Reset();

@@ -66,8 +66,8 @@ struct GenerateResult {
   // "stop" (end-of-generation token or stop string), "length" (max_tokens reached or the context
   // full), "cancelled" (the callback returned false).
   std::string finish_reason;
-  double prompt_ms = 0.0;  // prefill: evaluating the prompt
-  double decode_ms = 0.0;  // after the prefill: sampling, evaluating and streaming
+  double prompt_ms = 0.0;                  // prefill: evaluating the prompt
+  double decode_ms = 0.0;                  // after the prefill: sampling, evaluating and streaming
   double prefill_tokens_per_second = 0.0;  // prompt tokens / prompt time
   double decode_tokens_per_second = 0.0;   // generated tokens / decode time
 };

@@ -111,8 +111,7 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     model_.token_embd_format().ToFloat(embd.row(tokens[i]), x_.data() + i * E, E);
   }
 
-  // Rows still needed after the last layer's K/V are stored: as llama.cpp, the last layer
-  // computes attention and FFN only for the rows whose logits are wanted.
+  // Rows whose logits are wanted: the last layer's FFN and the output run on them alone.
   const int64_t n_out = output == Output::kAll ? n : (output == Output::kLast ? 1 : 0);
   const int64_t n_layer = static_cast<int64_t>(model_.layers().size());
   int64_t r0 = 0;  // first row computed after attention in this layer
@@ -128,19 +127,14 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     be.Rope(q_.data(), n, c.n_head, c.head_dim, positions_.data(), rope_);
     be.Rope(k_.data(), n, c.n_head_kv, c.head_dim, positions_.data(), rope_);
     kv_->Write(l, pos, n, k_.data(), v_.data());
+    if (l == n_layer - 1 && n_out == 0) break;  // only the cache was wanted
 
-    if (l == n_layer - 1) {
-      if (n_out == 0) break;
-      r0 = n - n_out;
-    }
-    const int64_t m = n - r0;
-    float* x = x_.data() + r0 * E;
     EdgeAttentionV1 a{};
-    a.n_tokens = m;
+    a.n_tokens = n;
     a.n_heads = c.n_head;
     a.n_kv_heads = c.n_head_kv;
     a.head_dim = c.head_dim;
-    a.positions = positions_.data() + r0;
+    a.positions = positions_.data();
     a.scale = attention_scale_;
     a.k_format = kv_->format().desc();
     a.k_vec_dot_format = kv_->vec_dot_format().desc();
@@ -149,10 +143,17 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     a.v_format = kv_->format().desc();
     a.v_cache = kv_->v(l);
     a.v_row_bytes = kv_->row_bytes();
-    if (absl::Status s = be.Attention(a, q_.data() + r0 * Q, attn_.data()); !s.ok()) return s;
-    if (absl::Status s = be.MatMul(w.wo, attn_.data(), m, xn_.data()); !s.ok()) return s;
-    if (w.bo != nullptr) be.Add(xn_.data(), w.bo, E, m, true);
-    be.Add(x, xn_.data(), E, m, false);
+    if (absl::Status s = be.Attention(a, q_.data(), attn_.data()); !s.ok()) return s;
+    if (absl::Status s = be.MatMul(w.wo, attn_.data(), n, xn_.data()); !s.ok()) return s;
+    if (w.bo != nullptr) be.Add(xn_.data(), w.bo, E, n, true);
+
+    // As llama.cpp (llm_build_llama: get_rows on inp_out_ids after build_attn), the last layer
+    // keeps only the rows whose logits are wanted once attention and its output projection
+    // are done; the FFN runs on those rows alone.
+    if (l == n_layer - 1) r0 = n - n_out;
+    const int64_t m = n - r0;
+    float* x = x_.data() + r0 * E;
+    be.Add(x, xn_.data() + r0 * E, E, m, false);
 
     be.RmsNorm(x, w.ffn_norm, c.rms_eps, E, m, xn_.data());
     if (absl::Status s = be.MatMul(w.ffn_gate, xn_.data(), m, gate_.data()); !s.ok()) return s;

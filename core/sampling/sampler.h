@@ -34,15 +34,15 @@
 namespace edgellm {
 
 struct SamplingParams {
-  float temperature = 0.8f;     // >= 0; 0 = greedy
-  int top_k = 40;               // >= 0; 0 = off
-  float top_p = 0.95f;          // (0, 1]; 1 = off
-  float min_p = 0.05f;          // [0, 1]; 0 = off
-  float repeat_penalty = 1.0f;  // > 0; 1 = off
+  float temperature = 0.8f;        // >= 0; 0 = greedy
+  int top_k = 40;                  // >= 0; 0 = off
+  float top_p = 0.95f;             // (0, 1]; 1 = off
+  float min_p = 0.05f;             // [0, 1]; 0 = off
+  float repeat_penalty = 1.0f;     // > 0; 1 = off
   float presence_penalty = 0.0f;   // [-2, 2] (OpenAI's range); 0 = off
   float frequency_penalty = 0.0f;  // [-2, 2]; 0 = off
-  int penalty_last_n = 64;      // >= 0 accepted tokens the penalties look at; 0 = off
-  uint64_t seed = 0;            // the RNG seed; the same seed and logits give the same tokens
+  int penalty_last_n = 64;         // >= 0 accepted tokens the penalties look at; 0 = off
+  uint64_t seed = 0;               // the RNG seed; the same seed and logits give the same tokens
 
   // InvalidArgument naming the first field out of range and its valid range (NaN is out of
   // every range).

@@ -112,8 +112,8 @@ class GenerateCliTest : public ::testing::Test {
 
   // The common flags of a greedy run on stories260K.
   static std::vector<std::string> Greedy(const std::string& prompt, int n) {
-    return {"generate", "--model=" + Model(), "--prompt=" + prompt,
-            absl::StrCat("--n_predict=", n), "--temperature=0"};
+    return {"generate", "--model=" + Model(), "--prompt=" + prompt, absl::StrCat("--n_predict=", n),
+            "--temperature=0"};
   }
   static std::vector<std::string> With(std::vector<std::string> args,
                                        const std::vector<std::string>& more) {
@@ -137,9 +137,9 @@ TEST_F(GenerateCliTest, JsonHasEveryFieldAndTheGreedyTokens) {
   const Output o = RunEdgellm(With(Greedy(golden["prompt"], 16), {"--json"}));
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const nlohmann::json j = nlohmann::json::parse(o.out);
-  for (const char* key : {"backend", "prompt_tokens", "tokens", "text", "finish_reason",
-                          "prompt_ms", "decode_ms", "prefill_tokens_per_second",
-                          "decode_tokens_per_second"}) {
+  for (const char* key :
+       {"backend", "prompt_tokens", "tokens", "text", "finish_reason", "prompt_ms", "decode_ms",
+        "prefill_tokens_per_second", "decode_tokens_per_second"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_FALSE(j["backend"].get<std::string>().empty());
@@ -192,8 +192,8 @@ TEST_F(GenerateCliTest, DumpLogitsWritesKRowsOfNVocabFloats) {
   const std::vector<float> rows = ReadFloats(dump);
   ASSERT_EQ(rows.size(), 3 * n_vocab);
   // The golden file holds 4 rows per case: case 2's first 3 are the same steps.
-  const std::vector<float> want = ReadFloats(SharedDir() + "/golden/models/" +
-                                             golden["logits_file"].get<std::string>());
+  const std::vector<float> want =
+      ReadFloats(SharedDir() + "/golden/models/" + golden["logits_file"].get<std::string>());
   const size_t base = 2 * golden["n_logit_steps"].get<size_t>() * n_vocab;
   ASSERT_GE(want.size(), base + rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -201,17 +201,17 @@ TEST_F(GenerateCliTest, DumpLogitsWritesKRowsOfNVocabFloats) {
   }
 
   // Fewer steps than asked: one row per sampled token.
-  const Output short_run = RunEdgellm(
-      With(Greedy(golden["cases"][0]["prompt"], 2), {"--dump_logits=" + dump,
-                                                      "--n_logit_steps=5"}));
+  const Output short_run = RunEdgellm(With(Greedy(golden["cases"][0]["prompt"], 2),
+                                           {"--dump_logits=" + dump, "--n_logit_steps=5"}));
   ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
   EXPECT_EQ(ReadFloats(dump).size(), 2 * n_vocab);
 }
 
 TEST_F(GenerateCliTest, SeededSamplingIsReproducible) {
-  const std::vector<std::string> args = {"generate", "--model=" + Model(),
-                                         "--prompt=Once upon a time", "--n_predict=24",
-                                         "--temperature=1", "--seed=7", "--json"};
+  const std::vector<std::string> args = {
+      "generate",       "--model=" + Model(), "--prompt=Once upon a time",
+      "--n_predict=24", "--temperature=1",    "--seed=7",
+      "--json"};
   const Output a = RunEdgellm(args);
   const Output b = RunEdgellm(args);
   ASSERT_EQ(a.exit_code, 0) << a.err;
@@ -233,8 +233,7 @@ TEST_F(GenerateCliTest, UnknownBackendListsTheLoadedOnes) {
 
 TEST_F(GenerateCliTest, BadSamplingValues) {
   ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--top_p=2"})), "generate", {"top_p", "[0, 1]"});
-  ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--temperature=-1"})), "generate",
-              {"temperature"});
+  ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--temperature=-1"})), "generate", {"temperature"});
   ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--top_k=-3"})), "generate", {"top_k"});
 }
 
@@ -264,9 +263,8 @@ TEST_F(GenerateCliTest, MissingPromptIsAUsageError) {
 
 TEST_F(GenerateCliTest, TokenizeJson) {
   const nlohmann::json golden = Golden()["cases"][1];
-  const Output o =
-      RunEdgellm({"tokenize", "--model=" + Model(), "--text=" + golden["prompt"].get<std::string>(),
-                  "--json"});
+  const Output o = RunEdgellm({"tokenize", "--model=" + Model(),
+                               "--text=" + golden["prompt"].get<std::string>(), "--json"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const nlohmann::json j = nlohmann::json::parse(o.out);
   EXPECT_EQ(j["tokens"], golden["prompt_tokens"]);
@@ -280,8 +278,9 @@ TEST_F(GenerateCliTest, TokenizeJson) {
 TEST_F(GenerateCliTest, TokenizeText) {
   const Output o = RunEdgellm({"tokenize", "--model=" + Model(), "--text=Once upon a time"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
-  EXPECT_EQ(o.out, "     1 -> '<s>'\n   403 -> ' Once'\n   407 -> ' upon'\n   261 -> ' a'\n"
-                   "   378 -> ' time'\n");
+  EXPECT_EQ(o.out,
+            "     1 -> '<s>'\n   403 -> ' Once'\n   407 -> ' upon'\n   261 -> ' a'\n"
+            "   378 -> ' time'\n");
 }
 
 TEST_F(GenerateCliTest, TokenizeMissingModel) {

@@ -44,8 +44,8 @@ class GeneratorTest : public ::testing::Test {
     auto backend = registry_->DefaultBackend()->Create(1);
     ASSERT_TRUE(backend.ok()) << backend.status();
     backend_ = backend->release();
-    golden_ = nlohmann::json::parse(
-        ReadFileOrDie(SharedDir() + "/golden/models/stories260K.f32.json"));
+    golden_ =
+        nlohmann::json::parse(ReadFileOrDie(SharedDir() + "/golden/models/stories260K.f32.json"));
   }
   static void TearDownTestSuite() {
     delete backend_;
@@ -311,8 +311,8 @@ TEST_F(GeneratorTest, PromptLongerThanTheContextIsRefused) {
 TEST_F(GeneratorTest, EndOfGenerationTokenStops) {
   // stories260K never ends a story (its training data only has BOS between stories);
   // TinyStories-656K ends its greedy "Once upon a time" story with EOS after ~100 tokens.
-  auto model = Model::Load(SharedDir() + "/models/tinystories-656K/TinyStories-656K.f16.gguf",
-                           *registry_);
+  auto model =
+      Model::Load(SharedDir() + "/models/tinystories-656K/TinyStories-656K.f16.gguf", *registry_);
   ASSERT_TRUE(model.ok()) << model.status();
   auto tokenizer = Tokenizer::FromGguf((*model)->file());
   ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();

@@ -102,6 +102,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
 }
 
 ServerProcess::~ServerProcess() {
+  channel_.reset();
   if (pid_ > 0 && !exited_) {
     kill(pid_, SIGTERM);
     const absl::Time give_up = absl::Now() + absl::Seconds(15);

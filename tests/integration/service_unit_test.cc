@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,9 +118,9 @@ TEST(CompareMathTest, KlDivergenceMatchesTheDefinition) {
   EXPECT_EQ(KlDivergence(a, a), 0.0);
   // Shifting every logit leaves the distribution unchanged.
   EXPECT_NEAR(KlDivergence(a, std::vector<float>{10.0f, 11.0f, 12.0f}), 0.0, 1e-12);
-  // P = (1/2, 1/2), Q = (1/(1+e), e/(1+e)): KL = ln((1+e)/2) + ln((1+e)/(2e)).
+  // P = (1/2, 1/2), Q = (1/(1+e), e/(1+e)): KL = (ln((1+e)/2) + ln((1+e)/(2e))) / 2.
   const double e = std::exp(1.0);
-  const double expected = std::log((1 + e) / 2) + std::log((1 + e) / (2 * e));
+  const double expected = (std::log((1 + e) / 2) + std::log((1 + e) / (2 * e))) / 2;
   EXPECT_NEAR(KlDivergence(std::vector<float>{0, 0}, std::vector<float>{0, 1}), expected, 1e-12);
   // Large logits do not overflow.
   EXPECT_NEAR(KlDivergence(std::vector<float>{1000, 0}, std::vector<float>{1000, 0}), 0.0, 1e-12);

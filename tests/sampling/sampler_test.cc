@@ -76,17 +76,16 @@ TEST(SamplingParamsTest, OutOfRangeNamesTheFieldAndRange) {
     std::string field;
     std::string range;
   };
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  static float nan_value;
-  nan_value = nan;
   const Case cases[] = {
       {[](SamplingParams& p) { p.temperature = -0.1f; }, "temperature", ">= 0"},
-      {[](SamplingParams& p) { p.temperature = nan_value; }, "temperature", ">= 0"},
+      {[](SamplingParams& p) { p.temperature = std::numeric_limits<float>::quiet_NaN(); },
+       "temperature", ">= 0"},
       {[](SamplingParams& p) { p.temperature = std::numeric_limits<float>::infinity(); },
        "temperature", "finite"},
       {[](SamplingParams& p) { p.top_k = -1; }, "top_k", ">= 0"},
       {[](SamplingParams& p) { p.top_p = 1.5f; }, "top_p", "[0, 1]"},
-      {[](SamplingParams& p) { p.top_p = nan_value; }, "top_p", "[0, 1]"},
+      {[](SamplingParams& p) { p.top_p = std::numeric_limits<float>::quiet_NaN(); }, "top_p",
+       "[0, 1]"},
       {[](SamplingParams& p) { p.min_p = -0.01f; }, "min_p", "[0, 1]"},
       {[](SamplingParams& p) { p.repeat_penalty = 0.0f; }, "repeat_penalty", "> 0"},
       {[](SamplingParams& p) { p.presence_penalty = 2.5f; }, "presence_penalty", "[-2, 2]"},
@@ -174,10 +173,10 @@ TEST(SamplerTest, TopPNormalizesOverWhatTopKKept) {
 }
 
 TEST(SamplerTest, TopPOnALargeVocabularyMatchesABruteForceNucleus) {
-  // 5000 tokens with close logits: the nucleus is far larger than the first sorted chunk.
+  // 2000 tokens with close logits: the nucleus spans several of the growing sorted chunks.
   std::mt19937 gen(3);
   std::normal_distribution<float> normal(0.0f, 0.5f);
-  std::vector<float> logits(5000);
+  std::vector<float> logits(2000);
   for (float& l : logits) l = normal(gen);
   const float top_p = 0.9f;
 
@@ -195,12 +194,12 @@ TEST(SamplerTest, TopPOnALargeVocabularyMatchesABruteForceNucleus) {
     cum += std::exp(static_cast<double>(logits[id] - logits[order[0]]));
     if (cum >= top_p * sum) break;
   }
-  ASSERT_GT(nucleus.size(), 1000u);
+  ASSERT_GT(nucleus.size(), 300u);
 
   SamplingParams p = Plain();
   p.top_p = top_p;
   Sampler s = Make(p);
-  const std::set<int32_t> seen = Support(s, logits, 10000);
+  const std::set<int32_t> seen = Support(s, logits, 8000);
   for (int32_t id : seen) EXPECT_TRUE(nucleus.count(id)) << "token " << id << " outside nucleus";
   // The least likely nucleus members are rare, but most of the nucleus must show up.
   EXPECT_GT(seen.size(), nucleus.size() * 8 / 10);

@@ -174,8 +174,8 @@ int RunGenerate(const std::vector<std::string>& args) {
   absl::StatusOr<GenerateResult> result = Generate(**ctx, **tokenizer, request, stream);
   if (!result.ok()) return Fail(result.status());
   if (dump != nullptr && (!dump->ok() || std::fclose(dump_file.release()) != 0)) {
-    return Fail(absl::DataLossError(absl::StrCat("--dump_logits: writing '", dump_path,
-                                                 "' failed (disk full?)")));
+    return Fail(absl::DataLossError(
+        absl::StrCat("--dump_logits: writing '", dump_path, "' failed (disk full?)")));
   }
 
   const std::string backend_name = (*backend)->name();
@@ -193,8 +193,7 @@ int RunGenerate(const std::vector<std::string>& args) {
         {"decode_tokens_per_second", result->decode_tokens_per_second},
     };
     // Text is valid UTF-8 already; replacement only guards against surprises.
-    std::printf("%s\n",
-                out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%s\n", out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("\n");
     std::fprintf(stderr,
@@ -202,9 +201,9 @@ int RunGenerate(const std::vector<std::string>& args) {
                  "(%.1f tokens/s); generated: %zu tokens in %.2f ms (%.1f tokens/s); "
                  "finish: %s\n",
                  backend_name.c_str(), static_cast<unsigned long long>(request.sampling.seed),
-                 result->prompt_tokens.size(), result->prompt_ms,
-                 result->prefill_tokens_per_second, result->tokens.size(), result->decode_ms,
-                 result->decode_tokens_per_second, result->finish_reason.c_str());
+                 result->prompt_tokens.size(), result->prompt_ms, result->prefill_tokens_per_second,
+                 result->tokens.size(), result->decode_ms, result->decode_tokens_per_second,
+                 result->finish_reason.c_str());
   }
   return 0;
 }

@@ -45,11 +45,11 @@ int RunTokenize(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromGguf(**file);
   if (!tokenizer.ok()) return Fail(tokenizer.status());
 
+  const Tokenizer& t = **tokenizer;
   const std::vector<int32_t> tokens =
-      (*tokenizer)->Encode(absl::GetFlag(FLAGS_text), /*add_special=*/true,
-                           /*parse_special=*/true);
+      t.Encode(absl::GetFlag(FLAGS_text), /*add_special=*/true, /*parse_special=*/true);
   std::vector<std::string> pieces;
-  for (int32_t id : tokens) pieces.push_back((*tokenizer)->TokenToPiece(id, /*special=*/true));
+  for (int32_t id : tokens) pieces.push_back(t.TokenToPiece(id, /*special=*/true));
 
   if (absl::GetFlag(FLAGS_json)) {
     const nlohmann::json out = {{"tokens", tokens}, {"pieces", pieces}};

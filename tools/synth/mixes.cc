@@ -60,11 +60,11 @@ std::vector<std::string> QuantMixNames() {
 }
 
 absl::StatusOr<QuantMix> ParseQuantMix(std::string_view name, bool pure) {
-  const std::string upper = absl::AsciiStrToUpper(name);
+  const std::string upper = absl::AsciiStrToUpper(std::string(name));
   for (const MixEntry& m : kMixes) {
     if (upper == m.name) return QuantMix{m.name, m.file_type, m.base_type, pure || m.always_pure};
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown type '", name, "'; use one of ",
+  return absl::InvalidArgumentError(absl::StrCat("unknown type '", std::string(name), "'; use one of ",
                                                  absl::StrJoin(QuantMixNames(), " ")));
 }
 

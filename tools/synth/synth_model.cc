@@ -195,7 +195,7 @@ absl::StatusOr<ModelShape> ArchShape(std::string_view arch) {
     return s;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown architecture '", arch, "'; use llama or qwen2"));
+      absl::StrCat("unknown architecture '", std::string(arch), "'; use llama or qwen2"));
 }
 
 std::vector<std::string> ShapeNames() {
@@ -230,7 +230,7 @@ absl::StatusOr<ModelShape> NamedShape(std::string_view name) {
     return s;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown shape '", name, "'; use one of ", absl::StrJoin(ShapeNames(), " "),
+      absl::StrCat("unknown shape '", std::string(name), "'; use one of ", absl::StrJoin(ShapeNames(), " "),
                    ", or give --arch --hidden --ffn --layers --heads"));
 }
 

@@ -26,7 +26,7 @@ static int g_mode = 0;
 static float H(float x) { return Fp16ToFp32(Fp32ToFp16(x)); }
 
 int Attn(void*, const EdgeAttentionV1* a, const float* q, float* out) {
-  if (g_mode == 0) return g_inner_ops->attention(g_inner_ctx, a, q, out);
+  if (g_mode == 0 || (g_mode == 3 && a->n_tokens == 1)) return g_inner_ops->attention(g_inner_ctx, a, q, out);
   const int64_t d = a->head_dim;
   const int64_t group = a->n_heads / a->n_kv_heads;
   std::vector<float> kf(d), vf(d), qh(d), scores;
@@ -84,14 +84,16 @@ int Attn(void*, const EdgeAttentionV1* a, const float* q, float* out) {
 }
 
 static int g_f16_f32act = 0;
+static int g_hybrid = 0;
+static int g_all = 0;
 int MatMul(void*, const EdgeMatrixV1* w, const float* x, int64_t n_tokens, float* y) {
-  if (!(g_f16_f32act && w->format->type_id == 1)) return g_inner_ops->matmul(g_inner_ctx, w, x, n_tokens, y);
+  if (!(g_f16_f32act && w->format->type_id == 1) || (g_hybrid && n_tokens == 1)) return g_inner_ops->matmul(g_inner_ctx, w, x, n_tokens, y);
   std::vector<float> row(w->n_cols);
   for (int64_t r = 0; r < w->n_rows; ++r) {
     w->format->to_float((const uint8_t*)w->data + r * w->row_bytes, row.data(), w->n_cols);
     for (int64_t t = 0; t < n_tokens; ++t) {
       double s = 0;
-      for (int64_t i = 0; i < w->n_cols; ++i) s += (double)row[i] * x[t * w->n_cols + i];
+      for (int64_t i = 0; i < w->n_cols; ++i) s += (double)row[i] * (g_f16_f32act == 8 ? H(x[t * w->n_cols + i]) : x[t * w->n_cols + i]);
       y[t * w->n_rows + r] = s;
     }
   }
@@ -102,7 +104,9 @@ int main(int argc, char** argv) {
   std::string shared = "/work/shared";
   std::string json_name = argv[1];
   g_mode = atoi(argv[2]) & 3;
-  g_f16_f32act = atoi(argv[2]) & 4;
+  g_f16_f32act = atoi(argv[2]) & 12;
+  g_hybrid = atoi(argv[2]) & 16;
+  g_all = atoi(argv[2]) & 32;
   uint32_t kv_type = argc > 3 ? atoi(argv[3]) : 1;
   auto reg = LoadPlugins("");
   if (!reg.ok()) { printf("%s\n", std::string(reg.status().message()).c_str()); return 1; }
@@ -114,7 +118,7 @@ int main(int argc, char** argv) {
     if (e.path().filename() == model_name) path = e.path();
   auto model = Model::Load(path, **reg);
   if (!model.ok()) { printf("%s\n", std::string(model.status().message()).c_str()); return 1; }
-  const BackendPlugin* bp = (*reg)->FindBackend("scalar");
+  const BackendPlugin* bp = (*reg)->FindBackend(getenv("DIAG_BACKEND") ? getenv("DIAG_BACKEND") : "scalar");
   void* h = dlopen(bp->file().c_str(), RTLD_NOW);
   auto entry = (EdgePluginEntryV1)dlsym(h, "edgellm_plugin_v1");
   g_inner_ops = entry()->backend;
@@ -146,9 +150,11 @@ int main(int argc, char** argv) {
     (*ctx)->Reset();
     printf("case %zu:", ci);
     for (int step = 0; step < 4; ++step) {
-      absl::Status st = step == 0 ? (*ctx)->Eval(prompt, logits.data())
+      std::vector<float> all(prompt.size() * V);
+      absl::Status st = step == 0 ? (g_all ? (*ctx)->EvalAll(prompt, all.data()) : (*ctx)->Eval(prompt, logits.data()))
                                   : (*ctx)->Eval({&greedy[step - 1], 1}, logits.data());
       if (!st.ok()) { printf("%s\n", std::string(st.message()).c_str()); return 1; }
+      if (step == 0 && g_all) std::copy(all.end() - V, all.end(), logits.begin());
       const float* w = want.data() + (ci * 4 + step) * V;
       { FILE* f = fopen("/tmp/ours.f32", ci == 0 && step == 0 ? "wb" : "ab"); fwrite(logits.data(), 4, V, f); fclose(f); }
       double mx = 0, mag = 0;
