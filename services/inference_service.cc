@@ -275,6 +275,14 @@ absl::StatusOr<InferenceService::Plan> InferenceService::MakePlan(const Runtime&
                                                    " (the context size)"));
   }
   plan.request.max_tokens = in.max_tokens;
+  if (in.stop != nullptr) {
+    for (int i = 0; i < in.stop->size(); ++i) {
+      if (in.stop->Get(i).empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("stop string ", i, " is empty"));
+      }
+    }
+    plan.request.stop.assign(in.stop->begin(), in.stop->end());
+  }
 
   SamplingParams& s = plan.request.sampling;  // the server's defaults, then the request's
   const v1::SamplingParams& p = *in.sampling;
@@ -336,7 +344,8 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
   absl::StatusOr<Plan> plan = MakePlan(
       **runtime, {&request.prompt(), &request.prompt_tokens(),
                   !request.has_add_bos() || request.add_bos(), request.max_tokens(),
-                  &request.sampling(), SamplingParams().temperature, request.threads()});
+                  &request.sampling(), SamplingParams().temperature, request.threads(),
+                  &request.stop()});
   if (!plan.ok()) return plan.status();
   const std::string backend_name = (*plugin)->name();
   log.Add("backend", backend_name);
@@ -403,7 +412,8 @@ absl::Status InferenceService::DoCompare(grpc::ServerContext* context,
   absl::StatusOr<Plan> plan = MakePlan(
       **runtime, {&request.prompt(), &request.prompt_tokens(),
                   !request.has_add_bos() || request.add_bos(), request.max_tokens(),
-                  &request.sampling(), /*default_temperature=*/0.0f, request.threads()});
+                  &request.sampling(), /*default_temperature=*/0.0f, request.threads(),
+                  /*stop=*/nullptr});
   if (!plan.ok()) return plan.status();
   log.Add("backend_a", (*plugin_a)->name());
   log.Add("backend_b", (*plugin_b)->name());

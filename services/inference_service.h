@@ -97,6 +97,7 @@ class InferenceService final : public edgellm::v1::Inference::Service {
     const edgellm::v1::SamplingParams* sampling;
     float default_temperature;
     int32_t threads;
+    const google::protobuf::RepeatedPtrField<std::string>* stop;  // null: none
   };
 
   class RequestLog;

@@ -8,10 +8,11 @@
 // port the system chose), then loads the model; health turns SERVING when it is loaded. SIGINT or
 // SIGTERM stops it: health turns NOT_SERVING, generations in flight get --shutdown_grace_s to
 // finish, then whatever remains is cancelled.
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +53,17 @@ namespace {
 
 constexpr char kServiceName[] = "edgellm.v1.Inference";
 
+// SIGINT/SIGTERM handlers write the signal number here; the stopper thread reads it. Loading
+// failures write kStopLoadFailed.
+int g_stop_pipe[2] = {-1, -1};
+constexpr char kStopLoadFailed = 0;
+
+extern "C" void OnStopSignal(int sig) {
+  const char c = static_cast<char>(sig);
+  // Async-signal-safe; a full pipe means a stop is already on its way.
+  if (write(g_stop_pipe[1], &c, 1) < 0) return;
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "edgellm_server: %s\n", message.c_str());
   return 1;
@@ -82,13 +94,14 @@ int main(int argc, char** argv) {
   const int grace_s = absl::GetFlag(FLAGS_shutdown_grace_s);
   if (grace_s < 0) return Fail("--shutdown_grace_s must be >= 0");
 
-  // Blocked before any thread starts, so every thread inherits the mask and only the waiter
-  // below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A handler rather than sigwait with blocked signals: libraries may start threads of their
+  // own before main, and a signal delivered to one of them would kill the process.
+  if (pipe2(g_stop_pipe, O_CLOEXEC) != 0) return Fail("cannot create the shutdown pipe");
+  struct sigaction on_stop = {};
+  on_stop.sa_handler = OnStopSignal;
+  on_stop.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &on_stop, nullptr);
+  sigaction(SIGTERM, &on_stop, nullptr);
 
   absl::StatusOr<std::unique_ptr<edgellm::PluginRegistry>> registry =
       edgellm::LoadPlugins(absl::GetFlag(FLAGS_plugin_dir));
@@ -111,6 +124,9 @@ int main(int argc, char** argv) {
   int bound_port = 0;
   builder.AddListeningPort(HostPort(host, port), grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(service->get());
+  // How long idle handler threads block between checks; the last poll delays the exit after
+  // Shutdown by up to this much.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 100);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail(absl::StrCat("cannot listen on ", HostPort(host, port),
@@ -122,10 +138,13 @@ int main(int argc, char** argv) {
   health->SetServingStatus(kServiceName, false);
 
   edgellm::server::InferenceService* inference = service->get();
-  std::thread stopper([&server, &stop_signals, grace_s, health, inference] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "edgellm_server: signal %d, shutting down\n", sig);
+  std::thread stopper([&server, grace_s, health, inference] {
+    char why = 0;
+    while (read(g_stop_pipe[0], &why, 1) < 0 && errno == EINTR) {
+    }
+    if (why != kStopLoadFailed) {
+      std::fprintf(stderr, "edgellm_server: signal %d, shutting down\n", why);
+    }
     health->SetServingStatus(false);
     // Waits for the generations themselves: Shutdown(deadline) would also wait out the whole
     // deadline for clients that merely keep an idle connection open.
@@ -149,9 +168,16 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "edgellm_server: cannot load the model: %s\n",
                  std::string(loaded.message()).c_str());
-    kill(getpid(), SIGTERM);  // the stopper thread shuts the server down
+    const char why = kStopLoadFailed;  // the stopper thread shuts the server down
+    if (write(g_stop_pipe[1], &why, 1) != 1) std::_Exit(1);
   }
   server->Wait();
   stopper.join();
-  return loaded.ok() ? 0 : 1;
+  // Ours is released in order; gRPC's own teardown at exit would then wait a second or two on
+  // its internal threads for nothing, so the process ends here.
+  server.reset();
+  service->reset();
+  registry->reset();
+  std::fflush(nullptr);
+  std::_Exit(loaded.ok() ? 0 : 1);
 }

@@ -25,8 +25,8 @@ absl::StatusOr<std::unique_ptr<InferenceContext>> InferenceContext::Create(
       options.n_ctx > 0 ? options.n_ctx : std::min(c.n_ctx_train, kDefaultMaxContext);
 
   auto ctx = std::unique_ptr<InferenceContext>(new InferenceContext(model, backend));
-  absl::StatusOr<std::unique_ptr<KvCache>> kv = KvCache::Create(
-      model.registry(), options.kv_type, c.n_layer, n_ctx, c.n_head_kv, c.head_dim);
+  absl::StatusOr<std::unique_ptr<KvCache>> kv =
+      KvCache::Create(model.registry(), options.kv_type, c.n_layer, n_ctx, c.n_head_kv, c.head_dim);
   if (!kv.ok()) return kv.status();
   ctx->kv_ = *std::move(kv);
   ctx->batch_size_ = std::min(options.batch_size, n_ctx);
@@ -73,9 +73,8 @@ absl::Status InferenceContext::Evaluate(absl::Span<const int32_t> tokens, float*
   const int64_t n = static_cast<int64_t>(tokens.size());
   const int64_t pos = kv_->n_past();
   if (n > kv_->n_ctx() - pos) {
-    return absl::OutOfRangeError(
-        absl::StrFormat("context overflow: %d tokens do not fit in the context of %d", pos + n,
-                        kv_->n_ctx()));
+    return absl::OutOfRangeError(absl::StrFormat(
+        "context overflow: %d tokens do not fit in the context of %d", pos + n, kv_->n_ctx()));
   }
   for (int64_t start = 0; start < n; start += batch_size_) {
     const int64_t m = std::min(batch_size_, n - start);
@@ -114,7 +113,7 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
   // Rows whose logits are wanted: the last layer's FFN and the output run on them alone.
   const int64_t n_out = output == Output::kAll ? n : (output == Output::kLast ? 1 : 0);
   const int64_t n_layer = static_cast<int64_t>(model_.layers().size());
-  int64_t r0 = 0;  // first row computed after attention in this layer
+  int64_t r0 = 0;  // first row the residual add and FFN run on (> 0 only in the last layer)
   for (int64_t l = 0; l < n_layer; ++l) {
     const LayerWeights& w = model_.layers()[l];
     be.RmsNorm(x_.data(), w.attn_norm, c.rms_eps, E, n, xn_.data());
@@ -147,9 +146,10 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     if (absl::Status s = be.MatMul(w.wo, attn_.data(), n, xn_.data()); !s.ok()) return s;
     if (w.bo != nullptr) be.Add(xn_.data(), w.bo, E, n, true);
 
-    // As llama.cpp (llm_build_llama: get_rows on inp_out_ids after build_attn), the last layer
-    // keeps only the rows whose logits are wanted once attention and its output projection
-    // are done; the FFN runs on those rows alone.
+    // As llama.cpp (llm_build_llama selects the output rows after build_attn, which includes
+    // the attn_output projection), the last layer projects every row and only then keeps the
+    // rows whose logits are wanted. llama.cpp picks its matmul kernel by row count, so the
+    // same row counts keep the results closer to its own.
     if (l == n_layer - 1) r0 = n - n_out;
     const int64_t m = n - r0;
     float* x = x_.data() + r0 * E;

@@ -94,14 +94,14 @@ class InferenceContext {
   float attention_scale_ = 0.0f;
   // Activations, row-major [batch_size][width].
   std::vector<int32_t> positions_;
-  std::vector<float> x_;       // residual stream [E]
-  std::vector<float> xn_;      // normed input, then each sub-layer's output [E]
-  std::vector<float> q_;       // [Q]
-  std::vector<float> k_;       // [KV]
-  std::vector<float> v_;       // [KV]
-  std::vector<float> attn_;    // attention output [Q]
-  std::vector<float> gate_;    // [F]
-  std::vector<float> up_;      // [F]
+  std::vector<float> x_;     // residual stream [E]
+  std::vector<float> xn_;    // normed input, then each sub-layer's output [E]
+  std::vector<float> q_;     // [Q]
+  std::vector<float> k_;     // [KV]
+  std::vector<float> v_;     // [KV]
+  std::vector<float> attn_;  // attention output [Q]
+  std::vector<float> gate_;  // [F]
+  std::vector<float> up_;    // [F]
 };
 
 }  // namespace edgellm

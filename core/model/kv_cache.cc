@@ -49,9 +49,8 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(const PluginRegistry& r
   const double bytes = 2.0 * static_cast<double>(n_layer) * static_cast<double>(n_ctx) *
                        static_cast<double>(cache->row_bytes_);
   if (bytes > static_cast<double>(std::numeric_limits<size_t>::max() / 2)) {
-    return absl::ResourceExhaustedError(
-        absl::StrFormat("KV cache of %.0f bytes cannot be allocated: use a smaller context",
-                        bytes));
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "KV cache of %.0f bytes cannot be allocated: use a smaller context", bytes));
   }
   cache->size_bytes_ = static_cast<size_t>(bytes);
   cache->data_.reset(new (std::nothrow) uint8_t[cache->size_bytes_]);
@@ -75,8 +74,8 @@ void KvCache::Write(int64_t layer, int64_t pos, int64_t n, const float* k, const
 
 absl::Status KvCache::Truncate(int64_t n) {
   if (n < 0 || n > n_past_) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "cannot truncate the KV cache to %d positions: it holds %d", n, n_past_));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("cannot truncate the KV cache to %d positions: it holds %d", n, n_past_));
   }
   n_past_ = n;
   return absl::OkStatus();

@@ -35,9 +35,8 @@ class Model::Binder {
     const Tensor* t = file_.FindTensor(name);
     if (t == nullptr) {
       if (!required) return nullptr;
-      return absl::NotFoundError(
-          absl::StrFormat("%s: tensor '%s' is missing (%s model)", file_.path(), name,
-                          model_.config_.architecture));
+      return absl::NotFoundError(absl::StrFormat("%s: tensor '%s' is missing (%s model)",
+                                                 file_.path(), name, model_.config_.architecture));
     }
     shape.resize(kMaxDims, 1);
     for (int i = 0; i < kMaxDims; ++i) {
@@ -137,8 +136,8 @@ absl::StatusOr<std::unique_ptr<Model>> Model::Load(const std::string& path,
   const Tensor* output = nullptr;
   EDGELLM_BIND(output, b.Find("output.weight", {E, V}, false));
   model->tied_embeddings_ = output == nullptr;
-  EDGELLM_BIND(model->output_, b.Matrix(output != nullptr ? "output.weight" : "token_embd.weight",
-                                        E, V));
+  EDGELLM_BIND(model->output_,
+               b.Matrix(output != nullptr ? "output.weight" : "token_embd.weight", E, V));
 
   model->layers_.resize(static_cast<size_t>(c.n_layer));
   for (int64_t l = 0; l < c.n_layer; ++l) {

@@ -36,10 +36,10 @@ namespace edgellm {
 struct LayerWeights {
   const float* attn_norm = nullptr;  // [E]
   EdgeMatrixV1 wq{}, wk{}, wv{}, wo{};
-  const float* bq = nullptr;  // [Q]
-  const float* bk = nullptr;  // [KV]
-  const float* bv = nullptr;  // [KV]
-  const float* bo = nullptr;  // [E]
+  const float* bq = nullptr;        // [Q]
+  const float* bk = nullptr;        // [KV]
+  const float* bv = nullptr;        // [KV]
+  const float* bo = nullptr;        // [E]
   const float* ffn_norm = nullptr;  // [E]
   EdgeMatrixV1 ffn_gate{}, ffn_up{}, ffn_down{};
 };

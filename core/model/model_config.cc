@@ -65,16 +65,16 @@ absl::StatusOr<int64_t> VocabSize(const GgufFile& file) {
     if (tokens != nullptr && tokens->is_array() &&
         static_cast<int64_t>(tokens->size()) != embd->ne[1]) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: tokenizer.ggml.tokens has %d tokens but token_embd.weight has %d rows",
-          file.path(), tokens->size(), embd->ne[1]));
+          "%s: tokenizer.ggml.tokens has %d tokens but token_embd.weight has %d rows", file.path(),
+          tokens->size(), embd->ne[1]));
     }
     return embd->ne[1];
   }
   if (tokens == nullptr) {
-    return absl::NotFoundError(absl::StrFormat(
-        "%s: no vocabulary size: neither tensor 'token_embd.weight' nor metadata "
-        "'tokenizer.ggml.tokens' is present",
-        file.path()));
+    return absl::NotFoundError(
+        absl::StrFormat("%s: no vocabulary size: neither tensor 'token_embd.weight' nor metadata "
+                        "'tokenizer.ggml.tokens' is present",
+                        file.path()));
   }
   absl::StatusOr<const std::vector<std::string>*> list =
       file.GetStringArray("tokenizer.ggml.tokens");
@@ -117,9 +117,9 @@ absl::StatusOr<ModelConfig> ModelConfig::FromGguf(const GgufFile& file) {
   EDGELLM_ASSIGN(c.n_head, r.Dimension("attention.head_count"));
   EDGELLM_ASSIGN(c.n_head_kv, r.Dimension("attention.head_count_kv", c.n_head));
   if (c.n_head % c.n_head_kv != 0) {
-    return r.Invalid("attention.head_count_kv",
-                     absl::StrFormat("is %d: must divide attention.head_count (%d)", c.n_head_kv,
-                                     c.n_head));
+    return r.Invalid(
+        "attention.head_count_kv",
+        absl::StrFormat("is %d: must divide attention.head_count (%d)", c.n_head_kv, c.n_head));
   }
 
   // head_dim is n_embd / n_head unless key_length says otherwise (as in llama.cpp).
@@ -152,9 +152,9 @@ absl::StatusOr<ModelConfig> ModelConfig::FromGguf(const GgufFile& file) {
   int64_t n_rot = 0;
   EDGELLM_ASSIGN(n_rot, r.Dimension("rope.dimension_count", c.head_dim));
   if (n_rot > c.head_dim || n_rot % 2 != 0) {
-    return r.Invalid("rope.dimension_count",
-                     absl::StrFormat("is %d: must be even and at most the head size %d", n_rot,
-                                     c.head_dim));
+    return r.Invalid(
+        "rope.dimension_count",
+        absl::StrFormat("is %d: must be even and at most the head size %d", n_rot, c.head_dim));
   }
   c.n_rot = static_cast<int32_t>(n_rot);
 
@@ -189,5 +189,7 @@ absl::StatusOr<ModelConfig> ModelConfig::FromGguf(const GgufFile& file) {
   EDGELLM_ASSIGN(c.n_vocab, VocabSize(file));
   return c;
 }
+
+#undef EDGELLM_ASSIGN
 
 }  // namespace edgellm

@@ -28,7 +28,7 @@ struct ModelConfig {
   float rms_eps = 0.0f;  // <arch>.attention.layer_norm_rms_epsilon (required, > 0)
   // RoPE as llama.cpp's llama_model_rope_type: NORMAL for llama, NEOX for qwen2.
   EdgeRopeMode rope_mode = EDGE_ROPE_NORMAL;
-  int32_t n_rot = 0;              // <arch>.rope.dimension_count (default head_dim)
+  int32_t n_rot = 0;                // <arch>.rope.dimension_count (default head_dim)
   float rope_freq_base = 10000.0f;  // <arch>.rope.freq_base
   // 1 / <arch>.rope.scaling.factor (linear scaling: positions are multiplied by it); 1 when the
   // factor is absent or 0. Scaling types other than none/linear are refused.

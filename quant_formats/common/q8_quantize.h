@@ -10,7 +10,7 @@
 //
 // Every function has internal linkage (anonymous namespace): copies built with different ISA flags
 // must never be merged by the linker. The SIMD parts need the matching flags (AVX2: -mavx2 -mfma
-// -mf16c; AVX-512: also -mavx512f -mavx512bw -mavx512vl).
+// -mf16c; AVX-512: also -mavx512f -mavx512bw -mavx512vl; NEON: any aarch64 target).
 #ifndef EDGELLM_QUANT_FORMATS_COMMON_Q8_QUANTIZE_H_
 #define EDGELLM_QUANT_FORMATS_COMMON_Q8_QUANTIZE_H_
 
@@ -136,4 +136,44 @@ inline float QuantizeQ8BlockAvx512(const float* x, int8_t* q, int* sum) {
 
 #endif  // AVX-512 F/BW/VL
 #endif  // x86-64 with AVX2/FMA/F16C
+
+#if defined(__aarch64__)
+
+#include "quant_formats/common/neon_simd.h"
+
+namespace edgellm::quant::neon_simd {
+namespace {
+
+// QuantizeQ8BlockX86 with NEON: writes q, returns d; with kWantSum also *sum. The x86 path, not
+// ggml's ARM one (id = 1 / d), so that every ISA feeds the dot products the same bytes, which are
+// those of the golden activations; fcvtns rounds half to even like vroundps.
+template <bool kWantSum>
+inline float QuantizeQ8BlockNeon(const float* x, int8_t* q, int* sum) {
+  float32x4_t v[8];
+  float32x4_t m = vdupq_n_f32(0.0f);
+  for (int j = 0; j < 8; ++j) {
+    v[j] = vld1q_f32(x + 4 * j);
+    m = vmaxq_f32(m, vabsq_f32(v[j]));
+  }
+  const float amax = vmaxvq_f32(m);
+  const float d = amax / 127.0f;
+  const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+  int32x4_t s = vdupq_n_s32(0);
+  int16x8_t h[4];
+  for (int j = 0; j < 4; ++j) {
+    const int32x4_t a = vcvtnq_s32_f32(vmulq_n_f32(v[2 * j], id));
+    const int32x4_t b = vcvtnq_s32_f32(vmulq_n_f32(v[2 * j + 1], id));
+    if constexpr (kWantSum) s = vaddq_s32(s, vaddq_s32(a, b));
+    h[j] = vcombine_s16(vqmovn_s32(a), vqmovn_s32(b));
+  }
+  vst1q_s8(q, vcombine_s8(vqmovn_s16(h[0]), vqmovn_s16(h[1])));
+  vst1q_s8(q + 16, vcombine_s8(vqmovn_s16(h[2]), vqmovn_s16(h[3])));
+  if constexpr (kWantSum) *sum = vaddvq_s32(s);
+  return d;
+}
+
+}  // namespace
+}  // namespace edgellm::quant::neon_simd
+
+#endif  // __aarch64__
 #endif  // EDGELLM_QUANT_FORMATS_COMMON_Q8_QUANTIZE_H_

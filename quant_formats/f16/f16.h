@@ -43,6 +43,16 @@ void ToFloatAvx512(const void* x, float* y, int64_t n);
 void FromFloatAvx512(const float* x, void* y, int64_t n);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 #endif
+#if defined(__aarch64__)
+// NEON (f16_neon.cc, plain ARMv8-A): same floats / halves as ToFloat / FromFloat, and the same
+// dot product bit for bit (fp16 accumulators through fp32 FMA, not ARMv8.2 fp16 arithmetic,
+// whose single rounding could differ).
+namespace neon {
+void ToFloat(const void* x, float* y, int64_t n);
+void FromFloat(const float* x, void* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+#endif
 
 }  // namespace edgellm::quant::f16
 

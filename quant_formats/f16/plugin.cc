@@ -20,6 +20,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, FromFloatAvx512, ToFloatAvx512},
     {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, FromFloatAvx2, ToFloatAvx2},
 #endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, neon::FromFloat, neon::ToFloat},
+#endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, FromFloat, ToFloat},
 };
 

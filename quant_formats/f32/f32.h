@@ -25,6 +25,12 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 #endif
+#if defined(__aarch64__)
+// NEON (f32_neon.cc): the same dot product with fp32 FMA accumulators.
+namespace neon {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+#endif
 
 }  // namespace edgellm::quant::f32
 

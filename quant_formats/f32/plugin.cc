@@ -21,6 +21,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, nullptr, nullptr},
     {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, nullptr, nullptr},
 #endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
+#endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
 };
 

@@ -43,6 +43,18 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
 #endif
 
+#if defined(__aarch64__)
+// NEON (q4_0_neon.cc): plain ARMv8-A in `neon`, with the dot-product extension (sdot) in
+// `neon_dotprod`.
+namespace neon {
+void ToFloat(const void* x, float* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
+#endif
+
 }  // namespace q4_0
 }  // namespace edgellm::quant
 

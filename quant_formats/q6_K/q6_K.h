@@ -38,6 +38,16 @@ void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
 #endif
+#if defined(__aarch64__)
+// NEON (q6_K_neon.cc): plain ARMv8-A in `neon`, with the dot-product extension (sdot) in
+// `neon_dotprod`.
+namespace neon {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
+#endif
 
 }  // namespace edgellm::quant::q6k
 

@@ -15,14 +15,20 @@ constexpr uint64_t kAvx512 =
     kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
 #endif
 
-// Every x86 entry quantizes activations like ggml's x86 CPU path (QuantizeRowAct semantics), so
-// all of them feed the dot products the same bytes.
+// Every entry, NEON included, quantizes activations like ggml's x86 CPU path (QuantizeRowAct
+// semantics), so all of them feed the dot products the same bytes.
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
     {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr,
      QuantizeRowActAvx512, DequantizeRowAvx512},
     {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, QuantizeRowActAvx512, DequantizeRowAvx512},
     {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, QuantizeRowActAvx2, DequantizeRowAvx2},
+#endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr,
+     neon::QuantizeRowAct, neon::DequantizeRow},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, neon::QuantizeRowAct,
+     neon::DequantizeRow},
 #endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, QuantizeRowAct, DequantizeRow},
 };

@@ -43,6 +43,20 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // vpdpbusd
 #endif
 
+#if defined(__aarch64__)
+// NEON kernels (q8_0_neon.cc): same bytes / floats as QuantizeRowAct and DequantizeRow; the dot
+// products agree with VecDotScalar up to float summation order. Plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void QuantizeRowAct(const float* x, void* y, int64_t n);
+void DequantizeRow(const void* x, float* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
+#endif
+
 }  // namespace edgellm::quant::q8_0
 
 #endif  // EDGELLM_QUANT_FORMATS_Q8_0_Q8_0_H_

@@ -1,18 +1,27 @@
 // Every model of ../shared/golden/models against llama.cpp, on every loaded backend: the logits
-// at the last prompt position and after each of the first 3 greedy tokens, then the greedy
-// continuation. See ../shared/golden/README.md for the data.
+// at the last prompt position and after each of the first 3 greedy tokens, then the whole greedy
+// continuation, fed token by token as llama.cpp produced it. See ../shared/golden/README.md.
 //
-// Tolerances: float models (F32/F16 weights) match logits within 1e-3 absolute; quantized ones
-// must agree on the argmax with cosine similarity >= 0.999 (activations are quantized, and the
-// sums of a SIMD kernel may differ from ggml's in the last bits, which can move a rounding
-// boundary). Greedy tokens must match entirely for F32/F16/BF16/Q8_0 models and for the first 16
-// tokens for other quantized models (random-weight models have near-ties later on).
+// Why tolerances and not bit-exact logits: llama.cpp (build 10470, CPU, AVX-512) accumulates the
+// flash-attention output in fp16 for an f16 V cache, multiplies f16 weights by tinyBLAS (fp32
+// sums) for 2+ tokens but by ggml_vec_dot_f16 (fp16 sums) for one, and uses SIMD approximations
+// of exp/silu; edgellm's backends accumulate attention in fp32 and use one dot product per
+// format. These differences are at rounding level, but f16 roundings and the rounding of
+// activations to 8 bits amplify them: the largest logit difference is at most 1.0e-3 of the
+// largest |logit| for F32 weights, 2.6e-3 for F16, 5.8e-3 for BF16 and 2.4e-2 for quantized
+// weights (measured on scalar, avx2 and avx512), and greedy continuations of these tiny models
+// part where two tokens are nearly tied. The checks:
+//   - the 4 logit rows: same argmax, cosine similarity and max-abs difference (relative to the
+//     largest |logit|) within the tolerance of the weights' kind;
+//   - every greedy token: our argmax is llama.cpp's token, or the two are tied within that same
+//     logit tolerance (a wrong graph gives wide margins and fails here).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,7 +44,6 @@ using edgellm::testing::ReadFloats;
 using edgellm::testing::SharedDir;
 
 constexpr int kLogitSteps = 4;
-constexpr size_t kQuantizedGreedyPrefix = 16;
 
 // Loaded once per binary and never freed: models and backends must not outlive their plugins.
 const absl::StatusOr<std::unique_ptr<PluginRegistry>>& Plugins() {
@@ -47,6 +55,8 @@ struct GoldenParam {
   std::string json;  // file name in golden/models, "" when the shared folder is absent
   std::string backend;
 };
+
+void PrintTo(const GoldenParam& p, std::ostream* os) { *os << p.json << " on " << p.backend; }
 
 std::string ParamName(const ::testing::TestParamInfo<GoldenParam>& info) {
   std::string name = info.param.json.empty() ? "no_shared_data" : info.param.json;
@@ -83,29 +93,42 @@ std::vector<GoldenParam> Params() {
 // The model file named `name` anywhere under shared/models, or "".
 std::string FindModel(const std::string& name) {
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(fs::path(SharedDir()) / "models", ec), end;
-       it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(fs::path(SharedDir()) / "models", ec), end; it != end;
+       it.increment(ec)) {
     if (ec) break;
     if (it->is_regular_file(ec) && it->path().filename() == name) return it->path().string();
   }
   return "";
 }
 
-// How closely a model must track llama.cpp, from the types of its weight matrices.
-struct Strictness {
-  bool exact_logits;  // max-abs <= 1e-3, else argmax + cosine
-  bool full_greedy;   // every greedy token, else the first kQuantizedGreedyPrefix
+// How closely a model tracks llama.cpp, from the types of its tensors (see the top comment).
+struct Tolerance {
+  const char* kind;
+  double logit_rel;  // max-abs logit difference / largest |logit|; also the tie margin
+  double min_cosine;
 };
 
-Strictness StrictnessOf(const Model& model) {
-  constexpr uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kBF16 = 30;
-  bool float_only = true, full = true;
+Tolerance ToleranceOf(const Model& model) {
+  constexpr uint32_t kF32 = 0, kF16 = 1, kBF16 = 30;
+  bool f16 = false, bf16 = false;
   for (const Tensor& t : model.file().tensors()) {
-    if (t.type_id == kF32 || t.type_id == kF16) continue;
-    float_only = false;
-    if (t.type_id != kBF16 && t.type_id != kQ8_0) full = false;
+    if (t.type_id == kF16) {
+      f16 = true;
+    } else if (t.type_id == kBF16) {
+      bf16 = true;
+    } else if (t.type_id != kF32) {
+      return {"quantized", 3e-2, 0.999};
+    }
   }
-  return {float_only, full};
+  if (bf16) return {"bf16", 1e-2, 0.9999};
+  if (f16) return {"f16", 5e-3, 0.99999};
+  return {"f32", 3e-3, 0.99999};
+}
+
+double MaxAbs(const float* v, int64_t n) {
+  double m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, static_cast<double>(std::fabs(v[i])));
+  return m;
 }
 
 int64_t ArgMax(const float* v, int64_t n) { return std::max_element(v, v + n) - v; }
@@ -139,7 +162,8 @@ TEST_P(ModelGoldenTest, LogitsAndGreedyMatchLlamaCpp) {
   ASSERT_TRUE(model.ok()) << model.status();
   const int64_t n_vocab = (*model)->n_vocab();
   ASSERT_EQ(n_vocab, golden.at("n_vocab").get<int64_t>());
-  const Strictness strict = StrictnessOf(**model);
+  const Tolerance tol = ToleranceOf(**model);
+  SCOPED_TRACE(absl::StrCat(p.json, " (", tol.kind, " weights) on ", p.backend));
 
   absl::StatusOr<std::unique_ptr<Backend>> backend = plugin->Create(2);
   ASSERT_TRUE(backend.ok()) << backend.status();
@@ -156,47 +180,40 @@ TEST_P(ModelGoldenTest, LogitsAndGreedyMatchLlamaCpp) {
 
   std::vector<float> logits(static_cast<size_t>(n_vocab));
   for (size_t ci = 0; ci < cases.size(); ++ci) {
-    SCOPED_TRACE(absl::StrCat("case ", ci, ": \"", cases[ci].at("prompt").get<std::string>(),
-                              "\""));
+    SCOPED_TRACE(
+        absl::StrCat("case ", ci, ": \"", cases[ci].at("prompt").get<std::string>(), "\""));
     const std::vector<int32_t> prompt = cases[ci].at("prompt_tokens").get<std::vector<int32_t>>();
-    const std::vector<int32_t> expected =
-        cases[ci].at("greedy_tokens").get<std::vector<int32_t>>();
+    const std::vector<int32_t> expected = cases[ci].at("greedy_tokens").get<std::vector<int32_t>>();
     (*ctx)->Reset();
     absl::Status prefill = (*ctx)->Eval(prompt, logits.data());
     ASSERT_TRUE(prefill.ok()) << prefill;
 
-    std::vector<int32_t> got;
     for (size_t step = 0; step < expected.size(); ++step) {
       if (step > 0) {
-        const int32_t token = got.back();
-        absl::Status s = (*ctx)->Eval({&token, 1}, logits.data());
+        absl::Status s = (*ctx)->Eval({&expected[step - 1], 1}, logits.data());
         ASSERT_TRUE(s.ok()) << s;
       }
-      // Logit rows are for llama.cpp's inputs: compare them while our tokens equal its tokens.
-      if (step < kLogitSteps &&
-          std::equal(got.begin(), got.end(), expected.begin())) {
+      if (step < kLogitSteps) {
         const float* want = all_logits.data() + (ci * kLogitSteps + step) * n_vocab;
         double max_abs = 0;
         for (int64_t i = 0; i < n_vocab; ++i) {
           max_abs = std::max(max_abs, static_cast<double>(std::fabs(logits[i] - want[i])));
         }
+        const double scale = MaxAbs(want, n_vocab);
         const double cosine = Cosine(logits.data(), want, n_vocab);
-        if (strict.exact_logits) {
-          EXPECT_LE(max_abs, 1e-3) << "logit row " << step << " (cosine " << cosine << ")";
-        } else {
-          EXPECT_EQ(ArgMax(logits.data(), n_vocab), ArgMax(want, n_vocab))
-              << "logit row " << step << " (max-abs " << max_abs << ", cosine " << cosine << ")";
-          EXPECT_GE(cosine, 0.999) << "logit row " << step << " (max-abs " << max_abs << ")";
-        }
+        EXPECT_EQ(ArgMax(logits.data(), n_vocab), ArgMax(want, n_vocab)) << "logit row " << step;
+        EXPECT_GE(cosine, tol.min_cosine) << "logit row " << step;
+        EXPECT_LE(max_abs, tol.logit_rel * scale)
+            << "logit row " << step << " (largest |logit| " << scale << ")";
       }
-      got.push_back(static_cast<int32_t>(ArgMax(logits.data(), n_vocab)));
+      const int64_t ours = ArgMax(logits.data(), n_vocab);
+      const int32_t theirs = expected[step];
+      ASSERT_TRUE(theirs >= 0 && theirs < n_vocab) << "bad golden token " << theirs;
+      const double margin = logits[ours] - logits[theirs];
+      EXPECT_LE(margin, tol.logit_rel * MaxAbs(logits.data(), n_vocab))
+          << "greedy token " << step << ": edgellm picks " << ours << ", llama.cpp " << theirs
+          << ", whose logit is " << margin << " lower";
     }
-    const size_t must_match =
-        strict.full_greedy ? expected.size() : std::min(expected.size(), kQuantizedGreedyPrefix);
-    size_t agree = 0;
-    while (agree < got.size() && got[agree] == expected[agree]) ++agree;
-    EXPECT_GE(agree, must_match) << "greedy tokens agree with llama.cpp for " << agree << " of "
-                                 << expected.size() << " tokens";
   }
 }
 

@@ -86,40 +86,74 @@ struct Row {
   }
 };
 
+// A llama-bench style markdown table, printed a row at a time. Widths count code points, not
+// bytes ("±" is two bytes).
 class TextTable {
  public:
   void Header() const {
-    std::printf("| %-22s | %10s | %8s | %-7s | %7s | %6s | %16s | %8s | %7s | %7s | %6s |\n",
-                "model", "size", "params", "backend", "threads", "test", "t/s", "MB/token",
-                "GB/s", "read GB/s", "% bw");
-    std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: | %s: | %s: | %s: | %s: |\n",
-                std::string(22, '-').c_str(), std::string(9, '-').c_str(),
-                std::string(7, '-').c_str(), std::string(7, '-').c_str(),
-                std::string(6, '-').c_str(), std::string(5, '-').c_str(),
-                std::string(15, '-').c_str(), std::string(7, '-').c_str(),
-                std::string(6, '-').c_str(), std::string(8, '-').c_str(),
-                std::string(5, '-').c_str());
+    std::vector<std::string> names, rules;
+    for (const Column& c : kColumns) {
+      names.push_back(c.name);
+      rules.push_back(std::string(c.width - (c.right ? 1 : 0), '-') + (c.right ? ":" : ""));
+    }
+    PrintCells(names);
+    PrintCells(rules);
   }
   void Print(const Row& r, int64_t n_prompt, int64_t n_gen) const {
-    const std::string prefix = absl::StrFormat(
-        "| %-22s | %6.2f MiB | %6.2f B | %-7s | %7d |", r.description,
-        r.size_bytes / 1048576.0, r.n_params / 1e9, r.backend, r.threads);
+    const std::vector<std::string> model = {
+        r.description, absl::StrFormat("%.2f MiB", r.size_bytes / 1048576.0),
+        absl::StrFormat("%.2f B", r.n_params / 1e9), r.backend, absl::StrCat(r.threads)};
     if (n_prompt > 0) {
       const bench::Stats& s = r.result.prefill_tokens_per_second;
-      std::printf("%s %6s | %16s | %8s | %7s | %9s | %6s |\n", prefix.c_str(),
-                  absl::StrCat("pp", n_prompt).c_str(),
-                  absl::StrFormat("%.2f ± %.2f", s.mean, s.sd).c_str(), "", "", "", "");
+      std::vector<std::string> cells = model;
+      for (const std::string& c : {absl::StrCat("pp", n_prompt),
+                                   absl::StrFormat("%.2f ± %.2f", s.mean, s.sd), std::string(),
+                                   std::string(), std::string(), std::string()}) {
+        cells.push_back(c);
+      }
+      PrintCells(cells);
     }
     if (n_gen > 0) {
       const bench::Stats& s = r.result.decode_tokens_per_second;
       const double achieved = r.achieved_gbps();
-      std::printf("%s %6s | %16s | %8.1f | %7.2f | %9.2f | %5.1f%% |\n", prefix.c_str(),
-                  absl::StrCat("tg", n_gen).c_str(),
-                  absl::StrFormat("%.2f ± %.2f", s.mean, s.sd).c_str(),
-                  r.result.decode_bytes_per_token() / 1e6, achieved, r.read.gb_per_second,
-                  100.0 * achieved / r.read.gb_per_second);
+      std::vector<std::string> cells = model;
+      for (const std::string& c :
+           {absl::StrCat("tg", n_gen), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
+            absl::StrFormat("%.1f", r.result.decode_bytes_per_token() / 1e6),
+            absl::StrFormat("%.2f", achieved), absl::StrFormat("%.2f", r.read.gb_per_second),
+            absl::StrFormat("%.1f%%", 100.0 * achieved / r.read.gb_per_second)}) {
+        cells.push_back(c);
+      }
+      PrintCells(cells);
     }
     std::fflush(stdout);
+  }
+
+ private:
+  struct Column {
+    const char* name;
+    size_t width;
+    bool right;
+  };
+  static constexpr Column kColumns[] = {
+      {"model", 22, false},  {"size", 10, true},     {"params", 8, true},
+      {"backend", 7, false}, {"threads", 7, true},   {"test", 6, true},
+      {"t/s", 18, true},     {"MB/token", 8, true},  {"GB/s", 7, true},
+      {"read GB/s", 9, true}, {"% of read bw", 12, true}};
+
+  static size_t CodePoints(const std::string& s) {
+    size_t n = 0;
+    for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  }
+  static void PrintCells(const std::vector<std::string>& cells) {
+    std::string line = "|";
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const size_t n = CodePoints(cells[i]);
+      const std::string pad(kColumns[i].width > n ? kColumns[i].width - n : 0, ' ');
+      line += " " + (kColumns[i].right ? pad + cells[i] : cells[i] + pad) + " |";
+    }
+    std::printf("%s\n", line.c_str());
   }
 };
 
