@@ -18,17 +18,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Run {
+struct CliRun {
   int exit_code;
   std::string out;
   std::string err;
 };
 
-Run Edgellm(const std::string& args) {
+CliRun Edgellm(const std::string& args) {
   const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/edgellm/tools/edgellm";
   const std::string err_file = std::string(std::getenv("TEST_TMPDIR")) + "/stderr.txt";
   const std::string cmd = bin + " " + args + " 2>" + err_file;
-  Run run;
+  CliRun run;
   FILE* pipe = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
   size_t n;
@@ -44,7 +44,7 @@ std::string Stories() {
 }
 
 TEST(EdgellmCliTest, PluginsJsonListsBackendsAndFormatsWithTheirLayout) {
-  const Run run = Edgellm("plugins --json");
+  const CliRun run = Edgellm("plugins --json");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json j = nlohmann::json::parse(run.out);
   bool scalar = false;
@@ -73,7 +73,7 @@ TEST(EdgellmCliTest, PluginsJsonListsBackendsAndFormatsWithTheirLayout) {
 }
 
 TEST(EdgellmCliTest, PluginsTextShowsTheTables) {
-  const Run run = Edgellm("plugins");
+  const CliRun run = Edgellm("plugins");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("CPU features:"));
   EXPECT_THAT(run.out, HasSubstr("Backends"));
@@ -82,7 +82,7 @@ TEST(EdgellmCliTest, PluginsTextShowsTheTables) {
 
 TEST(EdgellmCliTest, InspectJsonHasEveryTensorOfStories260K) {
   EDGELLM_REQUIRE_SHARED();
-  const Run run = Edgellm("inspect --json " + Stories());
+  const CliRun run = Edgellm("inspect --json " + Stories());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json j = nlohmann::json::parse(run.out);
   EXPECT_EQ(j.at("metadata").at("general.architecture"), "llama");
@@ -105,7 +105,7 @@ TEST(EdgellmCliTest, InspectJsonHasEveryTensorOfStories260K) {
 
 TEST(EdgellmCliTest, InspectTextPrintsTheTensorTable) {
   EDGELLM_REQUIRE_SHARED();
-  const Run run = Edgellm("inspect " + Stories());
+  const CliRun run = Edgellm("inspect " + Stories());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("48 tensors"));
   EXPECT_THAT(run.out, HasSubstr("blk.4.ffn_down.weight"));
@@ -113,14 +113,14 @@ TEST(EdgellmCliTest, InspectTextPrintsTheTensorTable) {
 }
 
 TEST(EdgellmCliTest, InspectOfAMissingFileFailsWithItsName) {
-  const Run run = Edgellm("inspect /nonexistent/model.gguf");
+  const CliRun run = Edgellm("inspect /nonexistent/model.gguf");
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.err, HasSubstr("/nonexistent/model.gguf"));
   EXPECT_TRUE(run.out.empty());
 }
 
 TEST(EdgellmCliTest, UnknownCommandFails) {
-  const Run run = Edgellm("frobnicate");
+  const CliRun run = Edgellm("frobnicate");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("unknown command 'frobnicate'"));
 }
