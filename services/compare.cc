@@ -95,10 +95,8 @@ absl::StatusOr<Comparison> CompareBackends(InferenceContext& ctx_a, InferenceCon
   std::vector<float> logits_b(kChunk * n_vocab);
   ctx_a.Reset();
   ctx_b.Reset();
-  for (InferenceContext* ctx : {&ctx_a, &ctx_b}) {
-    float* logits = ctx == &ctx_a ? logits_a.data() : logits_b.data();
-    if (absl::Status s = ctx->Eval(out.a.prompt_tokens, logits); !s.ok()) return s;
-  }
+  if (absl::Status s = ctx_a.Eval(out.a.prompt_tokens, logits_a.data()); !s.ok()) return s;
+  if (absl::Status s = ctx_b.Eval(out.a.prompt_tokens, logits_b.data()); !s.ok()) return s;
   out.divergence.Add(absl::MakeConstSpan(logits_a.data(), n_vocab),
                      absl::MakeConstSpan(logits_b.data(), n_vocab));
   const absl::Span<const int32_t> forced =

@@ -355,7 +355,7 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
 
   absl::StatusOr<Admission::Slot> slot =
       admission_.Enter([context] { return context->IsCancelled(); });
-  if (!slot.ok()) return slot.status();
+  if (!slot.ok()) return absl::IsCancelled(slot.status()) ? GaveUp(*context) : slot.status();
   absl::StatusOr<Lease<Backend>> backend = AcquireBackend(**plugin, plan->threads);
   if (!backend.ok()) return backend.status();
   absl::StatusOr<Lease<InferenceContext>> session = AcquireContext(**runtime, backend->get());
@@ -423,7 +423,7 @@ absl::Status InferenceService::DoCompare(grpc::ServerContext* context,
 
   absl::StatusOr<Admission::Slot> slot =
       admission_.Enter([context] { return context->IsCancelled(); });
-  if (!slot.ok()) return slot.status();
+  if (!slot.ok()) return absl::IsCancelled(slot.status()) ? GaveUp(*context) : slot.status();
   absl::StatusOr<Lease<Backend>> backend_a = AcquireBackend(**plugin_a, plan->threads);
   if (!backend_a.ok()) return backend_a.status();
   absl::StatusOr<Lease<Backend>> backend_b = AcquireBackend(**plugin_b, plan->threads);

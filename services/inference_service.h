@@ -81,7 +81,7 @@ class InferenceService final : public edgellm::v1::Inference::Service {
                        edgellm::v1::CompareResponse* response) override;
 
  private:
-  // The loaded model, its tokenizer and the idle sessions' contexts (destroyed before the model).
+  // The loaded model, its tokenizer, its facts for GetModelInfo and the idle sessions' contexts.
   struct Runtime;
   // A generation, checked and resolved, ready to run on a backend.
   struct Plan {

@@ -124,9 +124,8 @@ int main(int argc, char** argv) {
   int bound_port = 0;
   builder.AddListeningPort(HostPort(host, port), grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(service->get());
-  // How long idle handler threads block between checks; the last poll delays the exit after
-  // Shutdown by up to this much.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 100);
+  // gRPC sets SO_REUSEPORT by default: a second server on a taken port would silently share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return Fail(absl::StrCat("cannot listen on ", HostPort(host, port),
@@ -169,15 +168,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgellm_server: cannot load the model: %s\n",
                  std::string(loaded.message()).c_str());
     const char why = kStopLoadFailed;  // the stopper thread shuts the server down
-    if (write(g_stop_pipe[1], &why, 1) != 1) std::_Exit(1);
+    if (write(g_stop_pipe[1], &why, 1) != 1) return 1;
   }
   server->Wait();
   stopper.join();
-  // Ours is released in order; gRPC's own teardown at exit would then wait a second or two on
-  // its internal threads for nothing, so the process ends here.
-  server.reset();
-  service->reset();
-  registry->reset();
-  std::fflush(nullptr);
-  std::_Exit(loaded.ok() ? 0 : 1);
+  return loaded.ok() ? 0 : 1;
 }

@@ -13,15 +13,25 @@ PACKAGES=(
   nlohmann-json3-dev                       # JSON output of the tools
   clang libclang-rt-dev                    # libFuzzer (-fsanitize=fuzzer)
   g++-aarch64-linux-gnu qemu-user          # NEON cross build + run under qemu
+  # arm64 libraries of the cross build (Debian multiarch; Multi-Arch: same, so they install
+  # next to the amd64 ones). They bring libc6:arm64, whose loader qemu-aarch64 uses.
+  libabsl-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
 )
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then SUDO=(sudo); fi
 
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "install_deps: adding the arm64 architecture (multiarch)"
+  "${SUDO[@]}" dpkg --add-architecture arm64
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
-  # "install ok installed" only for fully installed packages.
-  if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+  # "install ok installed" only for fully installed packages; a name without :arch lists one
+  # line per installed architecture (libabsl-dev: amd64 and arm64).
+  status=$(dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | sort -u)
+  if [[ $status != "install ok installed" ]]; then
     missing+=("$p")
   fi
 done

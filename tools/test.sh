@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The one test command: bash tools/test.sh [extra bazel args, e.g. //core/...]
-# Runs `bazel test` (default target //...), then prints, as the very last line,
+# Runs `bazel test` for this machine (default target //...), then, on a full run (no targets
+# named), the aarch64 suite: the NEON build (--config=aarch64, Debian's cross compiler) of the
+# plugins and the tests that exercise them, run under qemu-aarch64. Prints, as the very last line,
 #   N passed, N failed[, N skipped]
-# counted over gtest cases of THIS invocation (read from Bazel's build event
-# protocol file, so stale bazel-testlogs never count). A test target that fails
-# without a gtest failure in its XML (crash, timeout, build failure) counts as 1
-# failed. Exits non-zero if Bazel failed or any test failed.
+# counted over gtest cases of THESE invocations (read from one Bazel build event protocol file per
+# invocation, so stale bazel-testlogs never count). A test target that fails without a gtest
+# failure in its XML (crash, timeout, build failure) counts as 1 failed. Exits non-zero if Bazel
+# failed or any test failed.
+#
+# EDGELLM_TEST_AARCH64: auto (default: the aarch64 suite on full runs only), 1 (also with named
+# targets; fails when the cross toolchain or qemu is missing), 0 (never).
+# EDGELLM_AARCH64_MODEL_FILTER: gtest filter of the model parity cases run under qemu (the full
+# set takes too long emulated); default below.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,63 +24,110 @@ fi
 [[ -n ${EDGELLM_SHARED:-} ]] && export EDGELLM_SHARED
 echo "EDGELLM_SHARED=${EDGELLM_SHARED:-<unset>}"
 
-bep=$(mktemp "${TMPDIR:-/tmp}/edgellm-bep.XXXXXX.json")
-trap 'rm -f "$bep"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/edgellm-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+runs=()   # "bep-file rc" per bazel invocation
+
+# One bazel test invocation with its own BEP file.
+run_bazel_test() {
+  local bep="$tmp/bep.${#runs[@]}.json"
+  bazel test --keep_going --build_event_json_file="$bep" "$@"
+  runs+=("$bep $?")
+}
 
 # Default target //... unless the caller named one (any argument not starting with -).
 targets=(//...)
-for a in "$@"; do [[ $a != -* ]] && targets=(); done
-bazel test --keep_going --build_event_json_file="$bep" "$@" "${targets[@]}"
-rc=$?
+named=0
+for a in "$@"; do [[ $a != -* ]] && targets=() && named=1; done
+run_bazel_test "$@" "${targets[@]}"
 
-python3 - "$bep" "$rc" <<'PY'
+# The aarch64 suite: every NEON kernel against the golden vectors, the plugin host, the formats'
+# own tests, and model parity with llama.cpp for the cases of EDGELLM_AARCH64_MODEL_FILTER.
+aarch64_mode=${EDGELLM_TEST_AARCH64:-auto}
+aarch64_missing=()
+for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
+  command -v "$tool" >/dev/null || aarch64_missing+=("$tool")
+done
+[[ -e /usr/lib/aarch64-linux-gnu/libgtest.a ]] || aarch64_missing+=("libgtest-dev:arm64")
+if [[ $aarch64_mode == 1 || ($aarch64_mode == auto && $named == 0) ]]; then
+  if [[ ${#aarch64_missing[@]} -gt 0 ]]; then
+    echo "aarch64 suite: missing ${aarch64_missing[*]} (run tools/install_deps.sh)"
+    [[ $aarch64_mode == 1 ]] && runs+=("- 1")
+  else
+    model_filter=${EDGELLM_AARCH64_MODEL_FILTER:-'*/stories260K_f32_*:*/synth_llama_256_Q4_K_M_*'}
+    start=$SECONDS
+    run_bazel_test --config=aarch64 --build_tests_only \
+      //tests/golden:quant_golden_test //tests/core:plugin_registry_test \
+      //tests/core:cpu_features_test //tests/core:dropin_format_test //quant_formats/...
+    run_bazel_test --config=aarch64 --test_filter="$model_filter" \
+      //tests/golden:model_golden_test
+    echo "aarch64 suite (cross build + qemu): $((SECONDS - start)) s"
+  fi
+fi
+
+python3 - "${runs[@]}" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 from urllib.parse import urlparse, unquote
 
-bep, rc = sys.argv[1], int(sys.argv[2])
-results = {}      # (label, run, shard) -> (status, xml path); last attempt wins
-tests, broken = set(), set()
-for line in open(bep):
-    ev = json.loads(line)
-    eid = ev.get("id", {})
-    if "targetConfigured" in eid and "testSize" in ev.get("configured", {}):
-        tests.add(eid["targetConfigured"]["label"])
-    elif "testResult" in eid:
-        t, r = eid["testResult"], ev.get("testResult", {})
-        xml = next((unquote(urlparse(f["uri"]).path) for f in r.get("testActionOutput", [])
-                    if f.get("name") == "test.xml" and "uri" in f), None)
-        results[(t["label"], t.get("run", 1), t.get("shard", 1))] = (r.get("status", "NO_STATUS"), xml)
-    elif "targetCompleted" in eid and not ev.get("completed", {}).get("success", False):
-        broken.add(eid["targetCompleted"]["label"])   # failed to build, or aborted
-    elif "testSummary" in eid and ev.get("testSummary", {}).get("overallStatus") not in (
-            None, "PASSED", "FLAKY"):
-        broken.add(eid["testSummary"]["label"])
+
+def count(bep, rc):
+    """(passed, failed, skipped) of one bazel test invocation from its BEP file."""
+    results = {}      # (label, run, shard) -> (status, xml path); last attempt wins
+    tests, broken = set(), set()
+    for line in open(bep):
+        ev = json.loads(line)
+        eid = ev.get("id", {})
+        if "targetConfigured" in eid and "testSize" in ev.get("configured", {}):
+            tests.add(eid["targetConfigured"]["label"])
+        elif "testResult" in eid:
+            t, r = eid["testResult"], ev.get("testResult", {})
+            xml = next((unquote(urlparse(f["uri"]).path) for f in r.get("testActionOutput", [])
+                        if f.get("name") == "test.xml" and "uri" in f), None)
+            results[(t["label"], t.get("run", 1), t.get("shard", 1))] = (
+                r.get("status", "NO_STATUS"), xml)
+        elif "targetCompleted" in eid and not ev.get("completed", {}).get("success", False):
+            broken.add(eid["targetCompleted"]["label"])   # failed to build, or aborted
+        elif "testSummary" in eid and ev.get("testSummary", {}).get("overallStatus") not in (
+                None, "PASSED", "FLAKY"):
+            broken.add(eid["testSummary"]["label"])
+
+    passed = failed = skipped = 0
+    for (label, _, _), (status, xml) in sorted(results.items()):
+        p = f = s = 0
+        try:
+            for tc in ET.parse(xml).getroot().iter("testcase"):
+                if tc.find("failure") is not None or tc.find("error") is not None:
+                    f += 1
+                elif (tc.find("skipped") is not None or tc.get("status") == "notrun"
+                      or tc.get("result") == "skipped"):
+                    s += 1
+                else:
+                    p += 1
+        except (OSError, TypeError, ET.ParseError):
+            pass
+        if status not in ("PASSED", "FLAKY") and f == 0:
+            f = 1          # crashed / timed out / bad exit without a recorded gtest failure
+        if p + f + s == 0:
+            p = 1          # a passing test that wrote no test cases (e.g. sh_test)
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+
+    ran = {k[0] for k in results}
+    failed += len((broken & tests) - ran)         # test targets that never ran
+    if rc not in (0, 3, 4) and failed == 0:        # 3: tests failed, 4: no tests found
+        failed = 1                                # Bazel itself failed (e.g. analysis error)
+    return passed, failed, skipped
+
 
 passed = failed = skipped = 0
-for (label, _, _), (status, xml) in sorted(results.items()):
-    p = f = s = 0
-    try:
-        for tc in ET.parse(xml).getroot().iter("testcase"):
-            if tc.find("failure") is not None or tc.find("error") is not None:
-                f += 1
-            elif (tc.find("skipped") is not None or tc.get("status") == "notrun"
-                  or tc.get("result") == "skipped"):
-                s += 1
-            else:
-                p += 1
-    except (OSError, TypeError, ET.ParseError):
-        pass
-    if status not in ("PASSED", "FLAKY") and f == 0:
-        f = 1          # crashed / timed out / bad exit without a recorded gtest failure
-    if p + f + s == 0:
-        p = 1          # a passing test that wrote no test cases (e.g. sh_test)
+bad_exit = False
+for run in sys.argv[1:]:
+    bep, rc = run.rsplit(" ", 1)
+    rc = int(rc)
+    # "-": a suite that could not run at all (its reason is printed above).
+    p, f, s = count(bep, rc) if bep != "-" else (0, 1, 0)
     passed, failed, skipped = passed + p, failed + f, skipped + s
-
-ran = {k[0] for k in results}
-failed += len((broken & tests) - ran)         # test targets that never ran
-if rc not in (0, 3, 4) and failed == 0:        # 3: tests failed, 4: no tests found
-    failed = 1                                # Bazel itself failed (e.g. analysis error)
+    bad_exit |= rc not in (0, 4)
 line = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
 print(line)
-sys.exit(1 if failed or rc not in (0, 4) else 0)
+sys.exit(1 if failed or bad_exit else 0)
 PY
