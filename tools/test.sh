@@ -11,8 +11,6 @@
 #
 # EDGELLM_TEST_AARCH64: auto (default: the aarch64 suite on full runs only), 1 (also with named
 # targets; fails when the cross toolchain or qemu is missing), 0 (never).
-# EDGELLM_AARCH64_MODEL_FILTER: gtest filter of the model parity cases run under qemu (the full
-# set takes too long emulated); default below.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +40,10 @@ for a in "$@"; do [[ $a != -* ]] && targets=() && named=1; done
 run_bazel_test "$@" "${targets[@]}"
 
 # The aarch64 suite: every NEON kernel against the golden vectors, the plugin host, the formats'
-# own tests, and model parity with llama.cpp for the cases of EDGELLM_AARCH64_MODEL_FILTER.
+# own tests and model parity with llama.cpp on the scalar and neon backends, on an emulated CPU
+# with every extension (QEMU_CPU=max, .bazelrc); then the kernels and the neon backend again on an
+# emulated Cortex-A72 (Raspberry Pi 4: no dotprod, no fp16 arithmetic), where the host must pick
+# the plain NEON entries and those must not use the extensions (qemu raises SIGILL if they do).
 aarch64_mode=${EDGELLM_TEST_AARCH64:-auto}
 aarch64_missing=()
 for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
@@ -54,12 +55,13 @@ if [[ $aarch64_mode == 1 || ($aarch64_mode == auto && $named == 0) ]]; then
     echo "aarch64 suite: missing ${aarch64_missing[*]} (run tools/install_deps.sh)"
     [[ $aarch64_mode == 1 ]] && runs+=("- 1")
   else
-    model_filter=${EDGELLM_AARCH64_MODEL_FILTER:-'*/stories260K_f32_*:*/synth_llama_256_Q4_K_M_*'}
     start=$SECONDS
     run_bazel_test --config=aarch64 --build_tests_only \
-      //tests/golden:quant_golden_test //tests/core:plugin_registry_test \
-      //tests/core:cpu_features_test //tests/core:dropin_format_test //quant_formats/...
-    run_bazel_test --config=aarch64 --test_filter="$model_filter" \
+      //tests/golden:quant_golden_test //tests/golden:model_golden_test \
+      //tests/core:plugin_registry_test //tests/core:cpu_features_test \
+      //tests/core:dropin_format_test //quant_formats/...
+    run_bazel_test --config=aarch64 --test_env=QEMU_CPU=cortex-a72 \
+      --test_filter='AllTypes/*:*_neon' //tests/golden:quant_golden_test \
       //tests/golden:model_golden_test
     echo "aarch64 suite (cross build + qemu): $((SECONDS - start)) s"
   fi

@@ -18,7 +18,7 @@ def backend_common(name, copts, target_compatible_with = []):
             "matmul.h",
             "reference_ops.h",
         ],
-        copts = ["-fvisibility=hidden"] + copts,
+        copts = ["-fvisibility=hidden", "-ffp-contract=off"] + copts,
         target_compatible_with = target_compatible_with,
         deps = [
             ":thread_pool",

@@ -23,7 +23,7 @@ struct BackendContext {
   std::vector<uint8_t> activations;  // activations quantized to the vec_dot type
   struct PerThread {
     std::vector<uint8_t> query;  // one query head quantized for q.k
-    std::vector<float> scores;   // attention scores over the cache
+    std::vector<float> accum;    // one head's attention output being accumulated
     std::vector<float> values;   // one dequantized V head
   };
   std::vector<PerThread> per_thread;

@@ -33,10 +33,16 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
 
   const auto* weights = static_cast<const uint8_t*>(w.data);
   const int64_t n_rows = w.n_rows;
+  // A format's batched kernel gives ggml's numbers for 2+ activation rows (its prefill GEMM,
+  // tinyBLAS, for the types that have one), vec_dot ggml's numbers for one row. So the batched
+  // kernel serves every token tile of a 2+ token matmul, 1-token tails included, and the results
+  // do not depend on the tiling. ggml's GEMM takes only matrices whose row count is a multiple
+  // of 4; the others go through vec_dot there, and here too.
+  const bool batched = dot_batch != nullptr && n_tokens > 1 && n_rows % 4 == 0;
   ctx.pool.ParallelFor(n_rows, kRowGrain, [&](int64_t r0, int64_t r1, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
       const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-      if (dot_batch != nullptr && t1 - t0 > 1) {
+      if (batched) {
         dot_batch(n, r1 - r0, t1 - t0, y + t0 * n_rows + r0, static_cast<size_t>(n_rows),
                   weights + r0 * w.row_bytes, w.row_bytes, act + t0 * act_row_bytes,
                   act_row_bytes);

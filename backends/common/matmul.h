@@ -1,6 +1,8 @@
 // Matrix multiplication over quantized weights, shared by all backends: activations quantized
 // once to the weight format's vec_dot_type, then fused dequantize-and-dot kernels of the
-// backend's ISA (scalar fallback), parallel over output rows.
+// backend's ISA (scalar fallback), parallel over output rows. One activation row uses vec_dot,
+// two or more the format's vec_dot_batch for every token tile (ggml's numbers for each case, so
+// the results do not depend on the tiling).
 #ifndef EDGELLM_BACKENDS_COMMON_MATMUL_H_
 #define EDGELLM_BACKENDS_COMMON_MATMUL_H_
 

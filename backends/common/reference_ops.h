@@ -20,7 +20,9 @@ void RmsNorm(ThreadPool& pool, const float* x, const float* weight, float eps, i
 void Rope(ThreadPool& pool, float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
           const int32_t* positions, const EdgeRopeParamsV1& params);
 
-// gate = silu(gate) * up (SwiGLU), silu(x) = x / (1 + e^-x).
+// gate = silu(gate) * up (SwiGLU), silu(x) = x / (1 + e^-x), with ggml_vec_swiglu_f32's numbers
+// for a row of n: e^-x from ggml's AVX-512 polynomial (ggml_v_expf) on the first n - n % 16
+// elements, expf on the rest. Rows whose length is a multiple of 16 may be passed together.
 void SiluMul(ThreadPool& pool, float* gate, const float* up, int64_t n);
 
 // y[r] += x[r] (or y[r] += x with broadcast_x) for n_rows rows of n floats.

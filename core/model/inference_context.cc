@@ -158,7 +158,13 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     be.RmsNorm(x, w.ffn_norm, c.rms_eps, E, m, xn_.data());
     if (absl::Status s = be.MatMul(w.ffn_gate, xn_.data(), m, gate_.data()); !s.ok()) return s;
     if (absl::Status s = be.MatMul(w.ffn_up, xn_.data(), m, up_.data()); !s.ok()) return s;
-    be.SiluMul(gate_.data(), up_.data(), m * F);
+    // The backend's SwiGLU matches ggml's per row (a vectorized exp on groups of 16, expf on
+    // the rest), so rows go one at a time unless F is a multiple of 16.
+    if (F % 16 == 0) {
+      be.SiluMul(gate_.data(), up_.data(), m * F);
+    } else {
+      for (int64_t r = 0; r < m; ++r) be.SiluMul(gate_.data() + r * F, up_.data() + r * F, F);
+    }
     if (absl::Status s = be.MatMul(w.ffn_down, gate_.data(), m, xn_.data()); !s.ok()) return s;
     be.Add(x, xn_.data(), E, m, false);
   }

@@ -2,11 +2,24 @@
 //
 // A "block" is one bfloat16 stored as its uint16_t bit pattern (ggml_bf16_t, the top half of an
 // fp32): block_size 1, 2 bytes, little-endian. Rows hold any n >= 1 values. Activations are
-// converted to bf16 too (vec_dot_type bf16); the dot product sums in fp32 (ggml_vec_dot_bf16).
-// fp32 -> bf16 rounds to nearest even and quietens NaN (ggml_compute_fp32_to_bf16).
+// converted to bf16 too (vec_dot_type bf16). fp32 -> bf16 rounds to nearest even and quietens NaN
+// (ggml_compute_fp32_to_bf16).
+//
+// The dot products reproduce, bit for bit on every ISA, what ggml's x86 build computes on a CPU
+// with AVX512_BF16, whose vdpbf16ps adds into each fp32 lane the products of a pair of bf16
+// elements, the odd one first, each addition rounded once (an FMA), subnormal inputs read as
+// zero and subnormal results flushed to zero:
+//   - vec_dot (ggml_vec_dot_bf16): over the first n - n % 64 elements, two 16-lane accumulators,
+//     elements 64k..64k+31 into the first (pair l into lane l), 64k+32..64k+63 into the second;
+//     each summed by HalvingSum16 (quant_formats/common/lane_sums.h) and added in double, then the
+//     last n % 64 products (exact in fp32) added in double;
+//   - vec_dot_batch, ggml's path for two or more activation rows: llamafile's tinyBLAS when
+//     n % 32 == 0 (one 16-lane accumulator per output fed 32 elements at a time, then
+//     HalvingSum16), else vec_dot for every pair.
 #ifndef EDGELLM_QUANT_FORMATS_BF16_BF16_H_
 #define EDGELLM_QUANT_FORMATS_BF16_BF16_H_
 
+#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::bf16 {
@@ -18,23 +31,39 @@ void ToFloat(const void* x, float* y, int64_t n);
 // n floats -> n bf16 (ggml_fp32_to_bf16_row_ref, also the activation quantizer).
 void FromFloat(const float* x, void* y, int64_t n);
 
-// *s = sum of x[i] * y[i] over n bf16: fp32 products (exact) accumulated in double (ggml's
-// scalar ggml_vec_dot_bf16).
+// *s = dot(x, y) over n bf16, as described above.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 #if defined(__x86_64__)
-// Same floats / bf16 as ToFloat / FromFloat (NaN and subnormals included). The dot products widen
-// to fp32 and FMA into fp32 accumulators; they agree with VecDotScalar up to summation order.
+// Same floats / bf16 as ToFloat / FromFloat (NaN and subnormals included), and the same dot
+// products bit for bit; VecDot*Avx512Bf16 use vdpbf16ps itself, the others emulate it with FMA.
 void ToFloatAvx2(const void* x, float* y, int64_t n);
 void FromFloatAvx2(const float* x, void* y, int64_t n);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                     size_t x_stride, const void* y, size_t y_stride);
 
 void ToFloatAvx512(const void* x, float* y, int64_t n);
 void FromFloatAvx512(const float* x, void* y, int64_t n);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-// With AVX512_BF16's vdpbf16ps (pairs of bf16 products added into fp32 lanes, as ggml does when
-// built with __AVX512BF16__). The instruction treats subnormal inputs as zero.
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 void VecDotAvx512Bf16(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx512Bf16(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                           const void* x, size_t x_stride, const void* y, size_t y_stride);
+#endif
+#if defined(__aarch64__)
+// NEON (bf16_neon.cc, plain ARMv8-A): the same floats / bf16 and dot products, same bits.
+namespace neon {
+void ToFloat(const void* x, float* y, int64_t n);
+void FromFloat(const float* x, void* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
+}  // namespace neon
 #endif
 
 }  // namespace edgellm::quant::bf16

@@ -3,7 +3,9 @@
 // be compiled with ISA flags.
 #if defined(__x86_64__)
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "quant_formats/bf16/bf16.h"
 #include "quant_formats/common/x86_simd.h"
@@ -29,6 +31,72 @@ inline __m256i Round8(__m256 v) {
   return _mm256_blendv_epi8(rounded, quiet, nan);
 }
 
+// 16 bf16 as 8 pairs -> the even (low half) or odd (high half) elements as 8 floats, bf16
+// subnormals read as zero, as vdpbf16ps reads its inputs.
+inline __m256 ReadAsZeroIfSubnormal(__m256i bits) {
+  const __m256i subnormal =
+      _mm256_cmpeq_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x7f800000)),
+                         _mm256_setzero_si256());
+  return _mm256_castsi256_ps(_mm256_andnot_si256(subnormal, bits));
+}
+inline __m256 Odd(__m256i w) {
+  const __m256i high_half = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  return ReadAsZeroIfSubnormal(_mm256_and_si256(w, high_half));
+}
+inline __m256 Even(__m256i w) { return ReadAsZeroIfSubnormal(_mm256_slli_epi32(w, 16)); }
+
+// Subnormal results flushed to signed zero, as vdpbf16ps writes them.
+inline __m256 Flush(__m256 v) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 tiny =
+      _mm256_cmp_ps(_mm256_andnot_ps(sign, v), _mm256_set1_ps(0x1p-126f), _CMP_LT_OQ);
+  return _mm256_blendv_ps(v, _mm256_and_ps(v, sign), tiny);
+}
+
+// vdpbf16ps on 8 fp32 lanes: lane l += a[2l+1] * b[2l+1], then += a[2l] * b[2l].
+inline __m256 DotPairs8(__m256 acc, const uint16_t* a, const uint16_t* b) {
+  const __m256i wa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+  const __m256i wb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+  acc = Flush(_mm256_fmadd_ps(Odd(wa), Odd(wb), acc));
+  return Flush(_mm256_fmadd_ps(Even(wa), Even(wb), acc));
+}
+
+inline float Bf16Value(uint16_t h) {
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// HalvingSum16 of lanes lo (0..7) and hi (8..15).
+inline float Sum16(__m256 lo, __m256 hi) { return x86::HsumPs(_mm256_add_ps(lo, hi)); }
+
+float Dot(int64_t n, const uint16_t* a, const uint16_t* b) {
+  const int64_t np = n - n % 64;
+  // Two 16-lane accumulators, each as lanes 0..7 and 8..15.
+  __m256 c1lo = _mm256_setzero_ps(), c1hi = _mm256_setzero_ps();
+  __m256 c2lo = _mm256_setzero_ps(), c2hi = _mm256_setzero_ps();
+  for (int64_t i = 0; i < np; i += 64) {
+    c1lo = DotPairs8(c1lo, a + i, b + i);
+    c1hi = DotPairs8(c1hi, a + i + 16, b + i + 16);
+    c2lo = DotPairs8(c2lo, a + i + 32, b + i + 32);
+    c2hi = DotPairs8(c2hi, a + i + 48, b + i + 48);
+  }
+  double sum = Sum16(c1lo, c1hi);
+  sum += Sum16(c2lo, c2hi);
+  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(Bf16Value(a[i]) * Bf16Value(b[i]));
+  return static_cast<float>(sum);
+}
+
+float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n; i += 32) {
+    lo = DotPairs8(lo, a + i, b + i);
+    hi = DotPairs8(hi, a + i + 16, b + i + 16);
+  }
+  return Sum16(lo, hi);
+}
+
 }  // namespace
 
 void ToFloatAvx2(const void* x, float* y, int64_t n) {
@@ -52,24 +120,20 @@ void FromFloatAvx2(const float* x, void* y, int64_t n) {
 }
 
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
-  const auto* a = static_cast<const uint16_t*>(x);
-  const auto* b = static_cast<const uint16_t*>(y);
-  // Four accumulators: 32 values per iteration keep the FMA pipes busy.
-  __m256 acc0 = _mm256_setzero_ps();
-  __m256 acc1 = _mm256_setzero_ps();
-  __m256 acc2 = _mm256_setzero_ps();
-  __m256 acc3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    acc0 = _mm256_fmadd_ps(Load8(a + i), Load8(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(Load8(a + i + 8), Load8(b + i + 8), acc1);
-    acc2 = _mm256_fmadd_ps(Load8(a + i + 16), Load8(b + i + 16), acc2);
-    acc3 = _mm256_fmadd_ps(Load8(a + i + 24), Load8(b + i + 24), acc3);
+  *s = Dot(n, static_cast<const uint16_t*>(x), static_cast<const uint16_t*>(y));
+}
+
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                     size_t x_stride, const void* y, size_t y_stride) {
+  const bool gemm = n % 32 == 0;
+  for (int64_t i = 0; i < nx; ++i) {
+    const auto* a = reinterpret_cast<const uint16_t*>(static_cast<const char*>(x) + i * x_stride);
+    for (int64_t j = 0; j < ny; ++j) {
+      const auto* b =
+          reinterpret_cast<const uint16_t*>(static_cast<const char*>(y) + j * y_stride);
+      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
+    }
   }
-  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(Load8(a + i), Load8(b + i), acc0);
-  float tail;
-  VecDotScalar(n - i, &tail, a + i, b + i);
-  *s = x86::HsumPs(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3))) + tail;
 }
 
 }  // namespace edgellm::quant::bf16

@@ -1,5 +1,6 @@
 // Every bf16 kernel entry this CPU runs: conversions against the reference ones (NaN and
-// subnormals included), row tails, and dot products against exact sums.
+// subnormals included), row tails, dot products against exact sums, and the same dot product
+// bits on every entry.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -110,6 +111,61 @@ TEST_F(Bf16Test, VecDotMatchesExactSumForAnyLength) {
       float s = NAN;
       k->vec_dot(n, &s, a.data(), b.data());
       EXPECT_NEAR(s, exact, 1e-6 * magnitude) << KernelName(*k) << " n=" << n;
+    }
+  }
+}
+
+// Values of every magnitude, a few of them subnormal, so that the emulated vdpbf16ps (subnormal
+// inputs read as zero, subnormal sums flushed) meets its edge cases.
+std::vector<uint16_t> WideRangeBf16(const EdgeQuantFormatV1& f, int n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::uniform_int_distribution<int> exponent(-135, 20);
+  std::vector<float> x(n);
+  for (float& v : x) v = std::ldexp(dist(rng), exponent(rng) / (rng() % 4 == 0 ? 1 : 8));
+  std::vector<uint16_t> h(n);
+  f.from_float_ref(x.data(), h.data(), n);
+  return h;
+}
+
+// vec_dot and the batched dot (f16.h's vdpbf16ps sums; tinyBLAS's when n % 32 == 0, vec_dot
+// otherwise) give the same bits on every kernel entry: the FMA emulations of vdpbf16ps match the
+// instruction where this CPU has it.
+TEST_F(Bf16Test, DotProductsAreTheSameOnEveryKernel) {
+  constexpr int kRows = 4, kCols = 3;
+  for (int n : {1, 31, 32, 63, 64, 65, 96, 128, 200, 256, 1000, 1024}) {
+    const std::vector<uint16_t> w = WideRangeBf16(*format_, n * kRows, n);
+    const std::vector<uint16_t> a = WideRangeBf16(*format_, n * kCols, n + 3);
+    std::vector<float> want_dot(kRows * kCols, NAN), want_batch(kRows * kCols, NAN);
+    bool first = true;
+    for (const EdgeQuantKernelsV1* k : kernels_) {
+      std::vector<float> dot(kRows * kCols, NAN), batch(kRows * kCols, NAN);
+      for (int j = 0; j < kCols; ++j) {
+        for (int i = 0; i < kRows; ++i) {
+          k->vec_dot(n, &dot[j * kRows + i], w.data() + i * n, a.data() + j * n);
+        }
+      }
+      if (k->vec_dot_batch != nullptr) {
+        k->vec_dot_batch(n, kRows, kCols, batch.data(), kRows, w.data(), n * 2, a.data(), n * 2);
+      } else {
+        batch = dot;
+      }
+      if (n % 32 != 0) {
+        for (int i = 0; i < kRows * kCols; ++i) {
+          EXPECT_EQ(Bits(batch[i]), Bits(dot[i])) << KernelName(*k) << " n=" << n;
+        }
+      }
+      if (first) {
+        want_dot = dot;
+        want_batch = batch;
+        first = false;
+        continue;
+      }
+      for (int i = 0; i < kRows * kCols; ++i) {
+        EXPECT_EQ(Bits(dot[i]), Bits(want_dot[i])) << KernelName(*k) << " n=" << n << " " << i;
+        EXPECT_EQ(Bits(batch[i]), Bits(want_batch[i]))
+            << KernelName(*k) << " batch n=" << n << " " << i;
+      }
     }
   }
 }

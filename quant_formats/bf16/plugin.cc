@@ -17,12 +17,16 @@ constexpr uint64_t kAvx512 =
 
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512BF16, VecDotAvx512Bf16, nullptr, FromFloatAvx512,
-     ToFloatAvx512},
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, FromFloatAvx512, ToFloatAvx512},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, FromFloatAvx2, ToFloatAvx2},
+    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512BF16, VecDotAvx512Bf16, VecDotBatchAvx512Bf16,
+     FromFloatAvx512, ToFloatAvx512},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, FromFloatAvx512, ToFloatAvx512},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2, ToFloatAvx2},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, FromFloat, ToFloat},
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, neon::VecDotBatch, neon::FromFloat,
+     neon::ToFloat},
+#endif
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat},
 };
 
 const EdgeQuantFormatV1 kFormat = {

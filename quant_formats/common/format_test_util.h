@@ -45,6 +45,8 @@ inline std::string KernelName(const EdgeQuantKernelsV1& k) {
                                            : "scalar";
   if (k.required_cpu_features & EDGE_CPU_AVX512VNNI) s += "+vnni";
   if (k.required_cpu_features & EDGE_CPU_AVX512BF16) s += "+bf16";
+  if (k.required_cpu_features & EDGE_CPU_DOTPROD) s += "+dotprod";
+  if (k.required_cpu_features & EDGE_CPU_FP16) s += "+fp16";
   return s;
 }
 

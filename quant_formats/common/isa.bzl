@@ -12,14 +12,19 @@ AARCH64_ONLY = ["@platforms//cpu:aarch64"]
 # Plain ARMv8-A Advanced SIMD, which every aarch64 CPU has (Cortex-A53/A72: Raspberry Pi 3/4).
 NEON_COPTS = ["-march=armv8-a"]
 
-# ARMv8.2-A with the dot-product extension (sdot/udot, vdotq_s32): Cortex-A55/A76 and later.
-NEON_DOTPROD_COPTS = ["-march=armv8.2-a+dotprod"]
+# The optional ARMv8.2-A extensions a second NEON build of a format may use.
+NEON_EXTENSION_COPTS = {
+    # sdot/udot (vdotq_s32): Cortex-A55/A76 and later.
+    "dotprod": ["-march=armv8.2-a+dotprod"],
+    # fp16 vector arithmetic (vfmaq_f16): the same cores.
+    "fp16": ["-march=armv8.2-a+fp16"],
+}
 
-def neon_kernels(name, srcs, copts, deps, dotprod = True):
+def neon_kernels(name, srcs, copts, deps, extension = "dotprod"):
     """The NEON kernels of a format, for aarch64 targets only.
 
-    `name` builds srcs for plain NEON; with dotprod, `name`_dotprod builds the same srcs again with
-    the dot-product extension (the sources name their functions by __ARM_FEATURE_DOTPROD, see
+    `name` builds srcs for plain NEON; with an extension, `name`_<extension> builds the same srcs
+    again with it (the sources name their functions by the feature macros, see
     common/neon_simd.h), so a plugin can offer both and the host picks by CPU features.
 
     Args:
@@ -27,7 +32,7 @@ def neon_kernels(name, srcs, copts, deps, dotprod = True):
       srcs: the <format>_neon.cc file.
       copts: the format's common copts (-fvisibility=hidden, -ffp-contract=off).
       deps: the format's scalar library and //quant_formats/common.
-      dotprod: also build the dot-product variant.
+      extension: "dotprod", "fp16" or None (plain NEON only).
     """
     native.cc_library(
         name = name,
@@ -36,11 +41,11 @@ def neon_kernels(name, srcs, copts, deps, dotprod = True):
         target_compatible_with = AARCH64_ONLY,
         deps = deps,
     )
-    if dotprod:
+    if extension:
         native.cc_library(
-            name = name + "_dotprod",
+            name = name + "_" + extension,
             srcs = srcs,
-            copts = copts + NEON_DOTPROD_COPTS,
+            copts = copts + NEON_EXTENSION_COPTS[extension],
             target_compatible_with = AARCH64_ONLY,
             deps = deps,
         )

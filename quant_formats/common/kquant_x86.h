@@ -46,17 +46,25 @@ inline __m512i DotU8I8x64(__m512i u, __m512i s) {
   return DotU8I8(u, s);
 }
 
-// a, b, c, d: DotU8I8x64 results over 256 consecutive weights, 64 each. Returns the 16 sums over
-// groups of 16 weights, group g in int32 lane g.
-inline __m512i SumGroupsOf16(__m512i a, __m512i b, __m512i c, __m512i d) {
-  // Per 128-bit lane k: ab = [a0+a2, b0+b2, a1+a3, b1+b3] (likewise cd), then s = [A, B, C, D],
-  // the full sums of lane k of each input, i.e. groups k, 4 + k, 8 + k, 12 + k.
-  const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
-  const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
-  const __m512i s = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
-  // Lane 4k + j holds group 4j + k: transpose back to group order.
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  return _mm512_permutexvar_epi32(order, s);
+// dots[k]: DotU8I8x64 results over weights 64k..64k+63 of a 256-weight super-block (int32 lane
+// i: weights 64k + 4i..4i+3); scales: the int32 scale of group g (kGroup weights) in lane g.
+// Returns ggml's 8 integer lanes (its AVX2 kernels; see lane_sums.h LaneSums256): lane l sums, over
+// every 32 weights, the products of weights 4l..4l+3 times their group's scale.
+template <int kGroup>
+inline __m256i ScaledLaneSums(const __m512i* dots, __m512i scales) {
+  static_assert(kGroup == 16 || kGroup == 32, "groups of 16 or 32 weights");
+  // Lane i of dots[k] holds weights 64k + 4i..4i+3, of group (64k + 4i) / kGroup.
+  const __m512i first =
+      _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60);
+  __m512i sum = _mm512_setzero_si512();
+  for (int k = 0; k < 4; ++k) {
+    const __m512i group =
+        _mm512_srli_epi32(_mm512_add_epi32(first, _mm512_set1_epi32(64 * k)), kGroup == 16 ? 4 : 5);
+    const __m512i lane_scales = _mm512_permutexvar_epi32(group, scales);
+    sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dots[k], lane_scales));
+  }
+  // Lanes i and i + 8 hold the same 4 positions of two different runs of 32 weights.
+  return _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
 }
 
 }  // namespace

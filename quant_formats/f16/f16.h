@@ -4,17 +4,25 @@
 // 2 bytes, little-endian. Rows hold any n >= 1 values. Activations are converted to f16 too
 // (vec_dot_type f16). fp32 -> fp16 rounds to nearest even, as F16C's vcvtps2ph does.
 //
-// The dot product accumulates in fp16, as ggml's x86 CPU backend does (ggml 0.20.1; inferred from
-// ../shared/golden/quants/f16.dot.f32, which it reproduces bit for bit, not from ggml's source):
+// The dot product accumulates in fp16, as ggml's x86 CPU backend does when built for a CPU with
+// AVX512-FP16 (ggml 0.20.1: GGML_F16_STEP 128, native fp16 FMA); found by reproducing
+// ../shared/golden/quants/f16.dot.f32 and the golden model logits bit for bit:
 //   - over the first np = n - n % 128 elements, element i goes to accumulator i % 128:
-//     acc = fp16(fp32 fma(x[i], y[i], acc));
+//     acc = fp16(x[i] * y[i] + acc), rounded once (HalfFma);
 //   - the 128 accumulators are summed by a halving tree, acc[j] = fp16(acc[j] + acc[j + h]) for
 //     h = 64, 32, ..., 1;
 //   - the last n % 128 products are added to that in double.
 // Relative error is about 1e-3 (fp16 sums), and a partial sum above 65504 becomes inf.
+//
+// The batched dot product (vec_dot_batch) is what ggml uses for two or more activation rows:
+// llamafile's tinyBLAS when n % 16 == 0 (weights and activations widened to fp32, one 16-lane
+// fp32 FMA accumulator per output, element i in lane i % 16, summed as HalvingSum16 of
+// quant_formats/common/lane_sums.h), else the vec_dot above for every pair. Every ISA gives the
+// same bits.
 #ifndef EDGELLM_QUANT_FORMATS_F16_F16_H_
 #define EDGELLM_QUANT_FORMATS_F16_F16_H_
 
+#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::f16 {
@@ -30,28 +38,56 @@ void FromFloat(const float* x, void* y, int64_t n);
 // Accumulators of the dot product (see above).
 inline constexpr int kDotLanes = 128;
 
+// The compiler's binary16 type: GCC 12 has _Float16 in C++ on x86-64 but not on aarch64, where
+// __fp16 converts the same way (one rounding from float or double, fcvt).
+#if defined(__aarch64__)
+using NativeHalf = __fp16;
+#else
+using NativeHalf = _Float16;
+#endif
+
+// fp16(a * b + c) with one rounding, for a, b, c holding fp16 values: a * b is exact in float,
+// a * b + c exact in double (or, when not, far past the point where the fp16 result is inf or
+// equal to the larger term), so the only rounding is the final one to fp16.
+static inline float HalfFma(float a, float b, float c) {
+  return static_cast<float>(static_cast<NativeHalf>(static_cast<double>(a * b) + c));
+}
+
 // *s = dot(x, y) over n halves, computed as described above.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 #if defined(__x86_64__)
 // Same floats / halves as ToFloat / FromFloat, and the same dot product bit for bit.
 void ToFloatAvx2(const void* x, float* y, int64_t n);
 void FromFloatAvx2(const float* x, void* y, int64_t n);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                     size_t x_stride, const void* y, size_t y_stride);
 
 void ToFloatAvx512(const void* x, float* y, int64_t n);
 void FromFloatAvx512(const float* x, void* y, int64_t n);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 #endif
 #if defined(__aarch64__)
-// NEON (f16_neon.cc, plain ARMv8-A): same floats / halves as ToFloat / FromFloat, and the same
-// dot product bit for bit (fp16 accumulators through fp32 FMA, not ARMv8.2 fp16 arithmetic,
-// whose single rounding could differ).
+// NEON (f16_neon.cc): the same floats / halves and dot products, same bits. Plain ARMv8-A in
+// `neon`, with ARMv8.2-A fp16 arithmetic (one vfmaq_f16 per 8 lanes) in `neon_fp16`.
 namespace neon {
 void ToFloat(const void* x, float* y, int64_t n);
 void FromFloat(const float* x, void* y, int64_t n);
 void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
 }  // namespace neon
+namespace neon_fp16 {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
+}  // namespace neon_fp16
 #endif
 
 }  // namespace edgellm::quant::f16

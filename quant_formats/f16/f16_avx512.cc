@@ -3,6 +3,7 @@
 // tails use masked loads and stores, so no element is read or written past n.
 #if defined(__x86_64__)
 
+#include <cstddef>
 #include <cstdint>
 
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
@@ -30,6 +31,29 @@ inline __m256 RoundToHalf(__m256 v) {
 }
 inline __m128 RoundToHalf(__m128 v) {
   return _mm_cvtph_ps(_mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// fp16(a * b + acc) lane by lane with one rounding (HalfFma): the fp32 FMA and its rounding to
+// fp16 agree with it except where the fp32 result lies exactly halfway between two fp16 values
+// (then the fp32 rounding may have made the tie); those rare lanes are redone with HalfFma.
+inline __m512 HalfFma16(__m512 a, __m512 b, __m512 acc) {
+  const __m512 r = _mm512_fmadd_ps(a, b, acc);
+  const __m512 down = _mm512_cvtph_ps(_mm512_cvtps_ph(r, _MM_FROUND_TO_NEG_INF));
+  const __m512 up = _mm512_cvtph_ps(_mm512_cvtps_ph(r, _MM_FROUND_TO_POS_INF));
+  const __mmask16 tie =
+      _mm512_cmp_ps_mask(_mm512_sub_ps(r, down), _mm512_sub_ps(up, r), _CMP_EQ_OQ) &
+      _mm512_cmp_ps_mask(down, up, _CMP_NEQ_OQ);
+  const __m512 h = RoundToHalf(r);
+  if (tie == 0) return h;
+  alignas(64) float av[16], bv[16], cv[16], hv[16];
+  _mm512_store_ps(av, a);
+  _mm512_store_ps(bv, b);
+  _mm512_store_ps(cv, acc);
+  _mm512_store_ps(hv, h);
+  for (int l = 0; l < 16; ++l) {
+    if ((tie >> l) & 1) hv[l] = HalfFma(av[l], bv[l], cv[l]);
+  }
+  return _mm512_load_ps(hv);
 }
 
 // The last four levels of the fp16 halving tree over lanes 0..15 (lane l + lane l + h,
@@ -85,7 +109,7 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
 #pragma GCC unroll 16
       for (int j = 0; j < kRegs; ++j) {
         acc[j] =
-            RoundToHalf(_mm512_fmadd_ps(Load16(a + i + 16 * j), Load16(b + i + 16 * j), acc[j]));
+            HalfFma16(Load16(a + i + 16 * j), Load16(b + i + 16 * j), acc[j]);
       }
     }
 #pragma GCC unroll 4
@@ -97,6 +121,25 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
   }
   for (int64_t i = np; i < n; ++i) sum += static_cast<double>(_cvtsh_ss(a[i]) * _cvtsh_ss(b[i]));
   *s = static_cast<float>(sum);
+}
+
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  for (int64_t i = 0; i < nx; ++i) {
+    const void* xi = static_cast<const char*>(x) + i * x_stride;
+    const auto* a = static_cast<const uint16_t*>(xi);
+    for (int64_t j = 0; j < ny; ++j) {
+      const void* yj = static_cast<const char*>(y) + j * y_stride;
+      if (n % 16 != 0) {
+        VecDotAvx512(n, &s[j * s_stride + i], xi, yj);
+        continue;
+      }
+      const auto* b = static_cast<const uint16_t*>(yj);
+      __m512 acc = _mm512_setzero_ps();
+      for (int64_t k = 0; k < n; k += 16) acc = _mm512_fmadd_ps(Load16(a + k), Load16(b + k), acc);
+      s[j * s_stride + i] = _mm512_reduce_add_ps(acc);
+    }
+  }
 }
 
 }  // namespace edgellm::quant::f16

@@ -1,7 +1,9 @@
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "quant_formats/common/fp16.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/f16/f16.h"
 
 namespace edgellm::quant::f16 {
@@ -26,7 +28,7 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
     float acc[kDotLanes] = {};
     for (int64_t i = 0; i < np; i += kDotLanes) {
       for (int l = 0; l < kDotLanes; ++l) {
-        acc[l] = round_to_half(std::fma(Fp16ToFp32(a[i + l]), Fp16ToFp32(b[i + l]), acc[l]));
+        acc[l] = HalfFma(Fp16ToFp32(a[i + l]), Fp16ToFp32(b[i + l]), acc[l]);
       }
     }
     for (int h = kDotLanes / 2; h >= 1; h /= 2) {
@@ -38,6 +40,30 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
     sum += static_cast<double>(Fp16ToFp32(a[i]) * Fp16ToFp32(b[i]));
   }
   *s = static_cast<float>(sum);
+}
+
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  constexpr int kLanes = 16;  // tinyBLAS's fp32 accumulator on AVX-512
+  for (int64_t i = 0; i < nx; ++i) {
+    const void* xi = static_cast<const char*>(x) + i * x_stride;
+    const auto* a = static_cast<const uint16_t*>(xi);
+    for (int64_t j = 0; j < ny; ++j) {
+      const void* yj = static_cast<const char*>(y) + j * y_stride;
+      if (n % kLanes != 0) {
+        VecDotScalar(n, &s[j * s_stride + i], xi, yj);
+        continue;
+      }
+      const auto* b = static_cast<const uint16_t*>(yj);
+      float acc[kLanes] = {};
+      for (int64_t k = 0; k < n; k += kLanes) {
+        for (int l = 0; l < kLanes; ++l) {
+          acc[l] = std::fma(Fp16ToFp32(a[k + l]), Fp16ToFp32(b[k + l]), acc[l]);
+        }
+      }
+      s[j * s_stride + i] = HalvingSum16(acc);
+    }
+  }
 }
 
 }  // namespace edgellm::quant::f16

@@ -1,5 +1,5 @@
 // Every f16 kernel entry this CPU runs: conversions against the reference ones, row tails, and the
-// fp16-accumulating dot product (f16.h) bit for bit across ISAs.
+// fp16-accumulating dot product and the batched dot (f16.h) bit for bit across ISAs.
 #include "quant_formats/f16/f16.h"
 
 #include <cmath>
@@ -132,6 +132,40 @@ TEST_F(F16Test, VecDotIsTheSameOnEveryKernelAndCloseToExact) {
       k->vec_dot(n, &s, a.data(), b.data());
       EXPECT_EQ(Bits(s), Bits(first)) << KernelName(*k) << " n=" << n;
     }
+  }
+}
+
+// The batched dot (ggml's numbers for 2+ activation rows: tinyBLAS's fp32 sums when n % 16 == 0,
+// vec_dot otherwise) gives the same bits on every kernel entry that has one.
+TEST_F(F16Test, VecDotBatchIsTheSameOnEveryKernel) {
+  constexpr int kRows = 5, kCols = 3;
+  for (int n : {16, 48, 64, 100, 128, 256, 333, 1024}) {
+    const std::vector<uint16_t> w = RandomHalves(n * kRows, n), a = RandomHalves(n * kCols, n + 7);
+    std::vector<float> want(kRows * kCols, NAN);
+    bool have_want = false;
+    for (const EdgeQuantKernelsV1* k : kernels_) {
+      if (k->vec_dot_batch == nullptr) continue;
+      std::vector<float> s(kRows * kCols, NAN);
+      k->vec_dot_batch(n, kRows, kCols, s.data(), kRows, w.data(), n * 2, a.data(), n * 2);
+      if (n % 16 != 0) {  // not tinyBLAS's: vec_dot for every pair
+        for (int j = 0; j < kCols; ++j) {
+          for (int i = 0; i < kRows; ++i) {
+            float d = NAN;
+            k->vec_dot(n, &d, w.data() + i * n, a.data() + j * n);
+            EXPECT_EQ(Bits(s[j * kRows + i]), Bits(d)) << KernelName(*k) << " n=" << n;
+          }
+        }
+      }
+      if (!have_want) {
+        want = s;
+        have_want = true;
+        continue;
+      }
+      for (int i = 0; i < kRows * kCols; ++i) {
+        EXPECT_EQ(Bits(s[i]), Bits(want[i])) << KernelName(*k) << " n=" << n << " entry " << i;
+      }
+    }
+    EXPECT_TRUE(have_want) << "no f16 kernel entry has vec_dot_batch";
   }
 }
 

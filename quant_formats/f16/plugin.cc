@@ -17,13 +17,17 @@ constexpr uint64_t kAvx512 =
 
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, FromFloatAvx512, ToFloatAvx512},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, FromFloatAvx2, ToFloatAvx2},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, FromFloatAvx512,
+     ToFloatAvx512},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2, ToFloatAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, neon::FromFloat, neon::ToFloat},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_FP16, neon_fp16::VecDot, neon_fp16::VecDotBatch,
+     neon::FromFloat, neon::ToFloat},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, neon::VecDotBatch, neon::FromFloat,
+     neon::ToFloat},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, FromFloat, ToFloat},
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat},
 };
 
 const EdgeQuantFormatV1 kFormat = {

@@ -1,11 +1,20 @@
 // f32: plain IEEE 754 binary32 values (ggml GGML_TYPE_F32, GGUF type 0).
 //
 // A "block" is one float: block_size 1, 4 bytes, little-endian. Rows hold any n >= 1 values.
-// The activations of an f32 matrix stay f32 (vec_dot_type f32); the dot product is
-// ggml_vec_dot_f32's. Used for norm weights and other small tensors.
+// The activations of an f32 matrix stay f32 (vec_dot_type f32). The dot products reproduce what
+// ggml's x86 AVX-512 build computes, bit for bit, on every ISA (the lane orders of
+// quant_formats/common/lane_sums.h):
+//   - vec_dot is ggml_vec_dot_f32: over the first n - n % 64 elements, element i goes to fp32 FMA
+//     accumulator lane i % 64 (four 16-lane registers), the 64 lanes are reduced as
+//     ReduceFourAccumulators does, then the last n % 64 products are added one by one (each
+//     product rounded, then added: ggml's scalar tail, unfused);
+//   - vec_dot_batch is what ggml uses for two or more activation rows: llamafile's tinyBLAS when
+//     n % 16 == 0 (one 16-lane FMA accumulator per output, element i in lane i % 16, then
+//     HalvingSum16), else vec_dot for every pair.
 #ifndef EDGELLM_QUANT_FORMATS_F32_F32_H_
 #define EDGELLM_QUANT_FORMATS_F32_F32_H_
 
+#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::f32 {
@@ -16,19 +25,27 @@ static_assert(sizeof(float) == 4, "f32 block is 4 bytes");
 void ToFloat(const void* x, float* y, int64_t n);
 void FromFloat(const float* x, void* y, int64_t n);
 
-// *s = sum of x[i] * y[i] over n floats, accumulated in double (ggml's scalar
-// ggml_vec_dot_f32).
+// *s = sum of x[i] * y[i] over n floats, in the order described above.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 #if defined(__x86_64__)
-// The same dot product with fp32 FMA accumulators; equal to VecDotScalar up to summation order.
+// The same dot products (same bits) with AVX2 / AVX-512 FMA.
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                     size_t x_stride, const void* y, size_t y_stride);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 #endif
 #if defined(__aarch64__)
-// NEON (f32_neon.cc): the same dot product with fp32 FMA accumulators.
+// NEON (f32_neon.cc): the same dot products, same bits.
 namespace neon {
 void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
 }  // namespace neon
 #endif
 

@@ -1,9 +1,38 @@
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/f32/f32.h"
 
 namespace edgellm::quant::f32 {
+namespace {
+
+// tinyBLAS's accumulator width on AVX-512, and ggml_vec_dot_f32's elements per step.
+constexpr int kGemmLanes = 16;
+constexpr int kDotLanes = 64;
+
+float Dot(int64_t n, const float* a, const float* b) {
+  const int64_t np = n - n % kDotLanes;
+  float acc[kDotLanes] = {};
+  for (int64_t i = 0; i < np; i += kDotLanes) {
+    for (int l = 0; l < kDotLanes; ++l) acc[l] = std::fma(a[i + l], b[i + l], acc[l]);
+  }
+  float sum = ReduceFourAccumulators(acc);
+  for (int64_t i = np; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+float GemmDot(int64_t n, const float* a, const float* b) {
+  float acc[kGemmLanes] = {};
+  for (int64_t i = 0; i < n; i += kGemmLanes) {
+    for (int l = 0; l < kGemmLanes; ++l) acc[l] = std::fma(a[i + l], b[i + l], acc[l]);
+  }
+  return HalvingSum16(acc);
+}
+
+}  // namespace
 
 void ToFloat(const void* x, float* y, int64_t n) {
   std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
@@ -14,11 +43,19 @@ void FromFloat(const float* x, void* y, int64_t n) {
 }
 
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
-  const auto* a = static_cast<const float*>(x);
-  const auto* b = static_cast<const float*>(y);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(a[i] * b[i]);
-  *s = static_cast<float>(sum);
+  *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
+}
+
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  const bool gemm = n % kGemmLanes == 0;
+  for (int64_t i = 0; i < nx; ++i) {
+    const auto* a = reinterpret_cast<const float*>(static_cast<const char*>(x) + i * x_stride);
+    for (int64_t j = 0; j < ny; ++j) {
+      const auto* b = reinterpret_cast<const float*>(static_cast<const char*>(y) + j * y_stride);
+      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
+    }
+  }
 }
 
 }  // namespace edgellm::quant::f32

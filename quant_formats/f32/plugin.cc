@@ -18,13 +18,13 @@ constexpr uint64_t kAvx512 =
 
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, nullptr, nullptr},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, nullptr, nullptr},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, neon::VecDotBatch, nullptr, nullptr},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, nullptr, nullptr},
 };
 
 const EdgeQuantFormatV1 kFormat = {

@@ -12,6 +12,7 @@
 #ifndef EDGELLM_QUANT_FORMATS_IQ4_NL_IQ4_NL_H_
 #define EDGELLM_QUANT_FORMATS_IQ4_NL_IQ4_NL_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "quant_formats/common/iq4_values.h"
@@ -36,19 +37,49 @@ void ToFloat(const void* x, float* y, int64_t n);
 // so its bytes may differ. A block whose values are all below 1e-15 in magnitude gets d = 0 and
 // repeats the codes of the previous block of the same call (zeros for the first), as ggml does.
 void FromFloatRef(const float* x, void* y, int64_t n);
-// *s = dot(x: IQ4_NL row, y: Q8_0 row), integer sums per block scaled by d_x * d_y. The AVX2 and
-// AVX-512 (non-VNNI) kernels, like ggml's, move the sign of the codebook value onto the activation
-// code, so they need codes in [-127, 127], which every Q8_0 quantizer (ggml's too) produces.
+// *s = dot(x: IQ4_NL row, y: Q8_0 row), integer sums per block scaled by d_x * d_y, summed as
+// ggml's x86 build does (quant_formats/common/lane_sums.h): blocks 0, 2, 4, ... AccumulateBlock32
+// into one 8-lane accumulator and blocks 1, 3, 5, ... into another, the two added lane by lane and
+// summed by HalvingSum8; an odd last block then adds d_x * d_y * (its integer sum) with one FMA.
+// The AVX2 and AVX-512 (non-VNNI) kernels, like ggml's, move the sign of the codebook value onto
+// the activation code, so they need codes in [-127, 127], which every Q8_0 quantizer (ggml's too)
+// produces.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// EdgeVecDotBatchFn with ggml's numbers for 2+ activation rows (tinyBLAS's Q0 GEMM): every block
+// AccumulateBlock32 into one 8-lane accumulator, then HalvingSum8.
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 #if defined(__x86_64__)
 // Need AVX2, FMA, F16C.
 void ToFloatAvx2(const void* x, float* y, int64_t n);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                     size_t x_stride, const void* y, size_t y_stride);
 // Need the AVX2 set plus AVX-512 F, BW, VL, DQ; the Vnni variant also AVX512_VNNI.
 void ToFloatAvx512(const void* x, float* y, int64_t n);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride);
+void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                           const void* x, size_t x_stride, const void* y, size_t y_stride);
+#endif
+
+#if defined(__aarch64__)
+// NEON (iq4_nl_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void ToFloat(const void* x, float* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride);
+}  // namespace neon_dotprod
 #endif
 
 }  // namespace iq4_nl

@@ -1,6 +1,8 @@
-// IQ4_NL kernels for AVX2 + FMA + F16C: one block per step; codes become codebook values with one
-// byte shuffle.
+// IQ4_NL kernels for AVX2 + FMA + F16C: one block per step, in ggml's summation orders (see
+// iq4_nl.h); codes become codebook values with one byte shuffle.
 #if defined(__x86_64__)
+
+#include <cstddef>
 
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
@@ -36,20 +38,59 @@ void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   }
 }
 
+namespace {
+
+// The block's integer products summed per 4 values: values 4l..4l+3 in lane l.
+inline __m256i LaneSums(const BlockIQ4_NL& x, const BlockQ8_0& y, __m256i table) {
+  const __m256i v = CodebookValues(x, table);
+  const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs));
+  // Both signed: move v's sign onto a so maddubs gets |v| unsigned (|v| <= 127).
+  return x86::DotU8I8(_mm256_sign_epi8(v, v), _mm256_sign_epi8(a, v));
+}
+
+// acc + d_x * d_y * LaneSums, one FMA (AccumulateBlock32).
+inline __m256 AccumulateBlock(const BlockIQ4_NL& x, const BlockQ8_0& y, __m256i table, __m256 acc) {
+  const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x.d) * x86::HalfToFloat(y.d));
+  return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(LaneSums(x, y, table)), acc);
+}
+
+}  // namespace
+
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
   const auto* y = static_cast<const BlockQ8_0*>(vy);
   const __m256i table = Codebook();
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kBlockSize; ++i) {
-    const __m256i v = CodebookValues(x[i], table);
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
-    // Both signed: move v's sign onto a so maddubs gets |v| unsigned (|v| <= 127).
-    const __m256i p = x86::DotU8I8(_mm256_sign_epi8(v, v), _mm256_sign_epi8(a, v));
-    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
-    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+  const int64_t nb = n / kBlockSize;
+  // ggml's two accumulators, even and odd blocks (see iq4_nl.h).
+  __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    even = AccumulateBlock(x[i], y[i], table, even);
+    odd = AccumulateBlock(x[i + 1], y[i + 1], table, odd);
   }
-  *s = x86::HsumPs(acc);
+  float sum = x86::HsumPs(_mm256_add_ps(even, odd));
+  if (i < nb) {  // ggml's scalar tail: d * (integer sum) + sum, one FMA (its C is contracted)
+    const float d = x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d);
+    const float p = x86::HsumPs(_mm256_cvtepi32_ps(LaneSums(x[i], y[i], table)));  // exact
+    sum = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(d), _mm_set_ss(p), _mm_set_ss(sum)));
+  }
+  *s = sum;
+}
+
+void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
+                     size_t x_stride, const void* vy, size_t y_stride) {
+  const __m256i table = Codebook();
+  for (int64_t r = 0; r < nx; ++r) {
+    const auto* x =
+        reinterpret_cast<const BlockIQ4_NL*>(static_cast<const char*>(vx) + r * x_stride);
+    for (int64_t t = 0; t < ny; ++t) {
+      const auto* y =
+          reinterpret_cast<const BlockQ8_0*>(static_cast<const char*>(vy) + t * y_stride);
+      __m256 acc = _mm256_setzero_ps();
+      for (int64_t i = 0; i < n / kBlockSize; ++i) acc = AccumulateBlock(x[i], y[i], table, acc);
+      s[t * s_stride + r] = x86::HsumPs(acc);
+    }
+  }
 }
 
 }  // namespace edgellm::quant::iq4_nl

@@ -2,6 +2,8 @@
 // an odd last block in 256-bit registers; codes become codebook values with one byte shuffle.
 #if defined(__x86_64__)
 
+#include <cstddef>
+
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
 
@@ -39,6 +41,8 @@ inline __m256i DotOne(__m256i v, __m256i a) {
   }
 }
 
+// Even blocks in lanes 0..7, odd blocks in lanes 8..15: ggml's two 8-lane accumulators (see
+// iq4_nl.h), which _mm512_reduce_add_ps adds lane by lane before its HalvingSum8.
 template <bool Vnni>
 float VecDot(int64_t n, const BlockIQ4_NL* x, const BlockQ8_0* y) {
   const int64_t nb = n / kBlockSize;
@@ -58,9 +62,34 @@ float VecDot(int64_t n, const BlockIQ4_NL* x, const BlockQ8_0* y) {
         _mm256_shuffle_epi8(_mm512_castsi512_si256(table), x86::UnpackNibbles32(x[i].qs));
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
     const __m256 p = _mm256_cvtepi32_ps(DotOne<Vnni>(v, a));
-    sum += x86::HsumPs(p) * (x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+    // ggml's scalar tail: d * (integer sum, exact in p's lanes) + sum, one FMA.
+    const float d = x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d);
+    sum = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(d), _mm_set_ss(x86::HsumPs(p)), _mm_set_ss(sum)));
   }
   return sum;
+}
+
+// tinyBLAS's Q0 GEMM: one 8-lane accumulator over all blocks.
+template <bool Vnni>
+void Batch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
+           size_t x_stride, const void* vy, size_t y_stride) {
+  const __m256i table = _mm256_broadcastsi128_si256(Codebook());
+  for (int64_t r = 0; r < nx; ++r) {
+    const auto* x =
+        reinterpret_cast<const BlockIQ4_NL*>(static_cast<const char*>(vx) + r * x_stride);
+    for (int64_t t = 0; t < ny; ++t) {
+      const auto* y =
+          reinterpret_cast<const BlockQ8_0*>(static_cast<const char*>(vy) + t * y_stride);
+      __m256 acc = _mm256_setzero_ps();
+      for (int64_t i = 0; i < n / kBlockSize; ++i) {
+        const __m256i v = _mm256_shuffle_epi8(table, x86::UnpackNibbles32(x[i].qs));
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
+        const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(DotOne<Vnni>(v, a)), acc);
+      }
+      s[t * s_stride + r] = x86::HsumPs(acc);
+    }
+  }
 }
 
 // y[0..31] = d * (block kHalf of v, as signed bytes).
@@ -97,6 +126,16 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   *s = VecDot<true>(n, static_cast<const BlockIQ4_NL*>(x), static_cast<const BlockQ8_0*>(y));
+}
+
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  Batch<false>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+}
+
+void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                           const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  Batch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
 
 }  // namespace edgellm::quant::iq4_nl

@@ -1,7 +1,9 @@
 // Portable IQ4_NL kernels: the reference quantizer, dequantization and the scalar dot product.
 #include <cmath>
+#include <cstddef>
 
 #include "quant_formats/common/fp16.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
 
 namespace edgellm::quant::iq4_nl {
@@ -54,19 +56,63 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
   }
 }
 
+namespace {
+
+// The block's 32 codebook values, in weight order.
+void Values(const BlockIQ4_NL& b, int* w) {
+  for (int j = 0; j < kBlockSize / 2; ++j) {
+    w[j] = kValuesIq4Nl[b.qs[j] & 0x0F];
+    w[j + kBlockSize / 2] = kValuesIq4Nl[b.qs[j] >> 4];
+  }
+}
+
+float Scale(const BlockIQ4_NL& x, const BlockQ8_0& y) {
+  return Fp16ToFp32(x.d) * Fp16ToFp32(y.d);
+}
+
+}  // namespace
+
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
   const auto* y = static_cast<const BlockQ8_0*>(vy);
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / kBlockSize; ++i) {
+  const int64_t nb = n / kBlockSize;
+  float even[8] = {}, odd[8] = {};  // ggml's two 8-lane accumulators (see iq4_nl.h)
+  int w[kBlockSize];
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    Values(x[i], w);
+    AccumulateBlock32(w, y[i].qs, Scale(x[i], y[i]), even);
+    Values(x[i + 1], w);
+    AccumulateBlock32(w, y[i + 1].qs, Scale(x[i + 1], y[i + 1]), odd);
+  }
+  for (int l = 0; l < 8; ++l) even[l] += odd[l];
+  float sum = HalvingSum8(even);
+  if (i < nb) {
+    Values(x[i], w);
     int sumi = 0;
-    for (int j = 0; j < kBlockSize / 2; ++j) {
-      sumi += kValuesIq4Nl[x[i].qs[j] & 0x0F] * y[i].qs[j];
-      sumi += kValuesIq4Nl[x[i].qs[j] >> 4] * y[i].qs[j + kBlockSize / 2];
-    }
-    sum += Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d) * static_cast<float>(sumi);
+    for (int j = 0; j < kBlockSize; ++j) sumi += w[j] * y[i].qs[j];
+    sum = std::fma(Scale(x[i], y[i]), static_cast<float>(sumi), sum);  // ggml's C, contracted
   }
   *s = sum;
+}
+
+void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* vx, size_t x_stride, const void* vy, size_t y_stride) {
+  for (int64_t r = 0; r < nx; ++r) {
+    const auto* x =
+        reinterpret_cast<const BlockIQ4_NL*>(static_cast<const char*>(vx) + r * x_stride);
+    for (int64_t t = 0; t < ny; ++t) {
+      const auto* y =
+          reinterpret_cast<const BlockQ8_0*>(static_cast<const char*>(vy) + t * y_stride);
+      float acc[8] = {};
+      int w[kBlockSize];
+      for (int64_t i = 0; i < n / kBlockSize; ++i) {
+        Values(x[i], w);
+        AccumulateBlock32(w, y[i].qs, Scale(x[i], y[i]), acc);
+      }
+      s[t * s_stride + r] = HalvingSum8(acc);
+    }
+  }
 }
 
 }  // namespace edgellm::quant::iq4_nl

@@ -1,34 +1,17 @@
 // iq4_xs x q8_K dot product, AVX-512 (with and without VNNI): 64 codes per register become
 // |level| through a byte shuffle of the absolute code book, the sign goes onto the q8_K bytes
-// under a mask (codes 0..7 are the negative levels), then vpdpbusd (or maddubs + madd), a
-// reduction to 16 group sums and one multiply by the sub-block scales.
+// under a mask (codes 0..7 are the negative levels), then vpdpbusd (or maddubs + madd), scaled
+// by the sub-block scales and summed into ggml's 8 integer lanes; the float part keeps ggml's
+// order (see iq4_xs.h).
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 #if defined(__x86_64__)
-
-#include <cstring>
 
 #include "quant_formats/common/iq4_values.h"
 #include "quant_formats/common/kquant_x86.h"
 
 namespace edgellm::quant::iq4xs {
 namespace {
-
-// One scale per group of 16 weights (each sub-block's twice), in [-32, 31], built in registers.
-inline __m512i GroupScales(const BlockIQ4XS& b) {
-  uint32_t low;
-  std::memcpy(&low, b.scales_l, sizeof low);
-  const __m512i lo = _mm512_and_si512(
-      _mm512_srlv_epi32(
-          _mm512_set1_epi32(static_cast<int>(low)),
-          _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28)),
-      _mm512_set1_epi32(0xF));
-  const __m512i hi = _mm512_and_si512(
-      _mm512_srlv_epi32(_mm512_set1_epi32(b.scales_h),
-                        _mm512_setr_epi32(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14)),
-      _mm512_set1_epi32(3));
-  return _mm512_sub_epi32(_mm512_or_si512(lo, _mm512_slli_epi32(hi, 4)), _mm512_set1_epi32(32));
-}
 
 template <bool kVnni>
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
@@ -39,7 +22,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kValuesIq4Nl))));
   const __m512i eight = _mm512_set1_epi8(8);
   const __m512i zero = _mm512_setzero_si512();
-  __m512 acc = _mm512_setzero_ps();
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
     __m512i dots[4];
@@ -50,11 +33,12 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       const __m512i sy = _mm512_mask_sub_epi8(yv, _mm512_cmplt_epu8_mask(codes, eight), zero, yv);
       dots[c] = x86::DotU8I8x64<kVnni>(_mm512_shuffle_epi8(abs_book, codes), sy);
     }
-    const __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(d),
-                          _mm512_cvtepi32_ps(_mm512_mullo_epi32(groups, GroupScales(x[i]))), acc);
+    alignas(64) int32_t scales[16] = {};
+    for (int ib = 0; ib < kQK_K / 32; ++ib) scales[ib] = SubScale(x[i], ib);
+    const __m256i isum = x86::ScaledLaneSums<32>(dots, _mm512_load_si512(scales));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  *s = _mm512_reduce_add_ps(acc);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/iq4_values.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 namespace edgellm::quant::iq4xs {
@@ -124,24 +125,23 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see iq4_xs.h)
   for (int64_t i = 0; i < nb; ++i) {
-    int8_t v[kQK_K];  // the levels in weight order
+    int w[kQK_K];  // the levels in weight order
+    int scales[kQK_K / 32];
     for (int ib = 0; ib < kQK_K / 32; ++ib) {
+      scales[ib] = SubScale(x[i], ib);
       for (int j = 0; j < 16; ++j) {
-        v[32 * ib + j] = kValuesIq4Nl[x[i].qs[16 * ib + j] & 0xF];
-        v[32 * ib + j + 16] = kValuesIq4Nl[x[i].qs[16 * ib + j] >> 4];
+        w[32 * ib + j] = kValuesIq4Nl[x[i].qs[16 * ib + j] & 0xF];
+        w[32 * ib + j + 16] = kValuesIq4Nl[x[i].qs[16 * ib + j] >> 4];
       }
     }
-    int32_t isum = 0;
-    for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      int32_t sum = 0;
-      for (int k = 0; k < 32; ++k) sum += v[32 * ib + k] * y[i].qs[32 * ib + k];
-      isum += SubScale(x[i], ib) * sum;
-    }
-    sumf += y[i].d * Fp16ToFp32(x[i].d) * static_cast<float>(isum);
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 32, lanes);
+    const float d = y[i].d * Fp16ToFp32(x[i].d);
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::iq4xs

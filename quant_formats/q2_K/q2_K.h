@@ -26,13 +26,29 @@ static_assert(sizeof(BlockQ2K) == 84, "q2_K block is 84 bytes");
 // n is a multiple of 256 in all of these; x/y hold n / 256 blocks.
 void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q2_K
 void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q2_K_ref
-// *s = dot(x: n weights as q2_K, y: n activations as q8_K).
+// *s = dot(x: n weights as q2_K, y: n activations as q8_K), summed as ggml's x86 build does (its
+// AVX2 code, which its AVX-512 builds run too; quant_formats/common/lane_sums.h): per super-block,
+// one 8-lane fp32 accumulator gets lane k -= (d_y * dmin_x) * (mins of groups 2k, 2k+1 times
+// their q8_K sums), then lane l += (d_y * d_x) * LaneSums256 with the 4-bit group scales, one FMA
+// each; HalvingSum8 at the end.
+// Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
+// activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
+#endif
+#if defined(__aarch64__)
+// NEON (q2_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
 #endif
 
 }  // namespace edgellm::quant::q2k

@@ -38,8 +38,9 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
         sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(x86::ScalePair(scales, j), p));
       }
     }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dall), _mm256_cvtepi32_ps(sumi), acc);
+    // As ggml: the mins term first, then the scaled sums.
     acc = _mm256_fnmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(msum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dall), _mm256_cvtepi32_ps(sumi), acc);
   }
   *s = x86::HsumPs(acc);
 }

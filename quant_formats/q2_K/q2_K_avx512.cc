@@ -1,6 +1,7 @@
 // q2_K x q8_K dot product, AVX-512 (with and without VNNI): two registers per half block hold 64
-// unpacked 2-bit quants each, dotted with the q8_K bytes (vpdpbusd, or maddubs + madd), reduced
-// to 16 group sums and scaled in one multiply; the mins meet the q8_K group sums in one madd.
+// unpacked 2-bit quants each, dotted with the q8_K bytes (vpdpbusd, or maddubs + madd), scaled
+// and summed into ggml's 8 integer lanes; the mins meet the q8_K group sums in one madd. The
+// float part keeps ggml's order (see q2_K.h).
 #include "quant_formats/q2_K/q2_K.h"
 
 #if defined(__x86_64__)
@@ -24,8 +25,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   // Runs j = 0..3 of 32 weights in a half block sit at qs >> 2j.
   const __m512i shift01 = PerHalf16(0, 2);
   const __m512i shift23 = PerHalf16(4, 6);
-  __m512 acc = _mm512_setzero_ps();
-  __m256 acc_min = _mm256_setzero_ps();
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float dall = y[i].d * x86::HalfToFloat(x[i].d);
     const float dmin = y[i].d * x86::HalfToFloat(x[i].dmin);
@@ -38,17 +38,17 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       dots[2 * h] = x86::DotU8I8x64<kVnni>(q01, _mm512_loadu_si512(y[i].qs + 128 * h));
       dots[2 * h + 1] = x86::DotU8I8x64<kVnni>(q23, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
     }
-    const __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
-    const __m512i scales = _mm512_and_si512(_mm512_cvtepu8_epi32(packed), _mm512_set1_epi32(0xF));
-    const __m512i isum = _mm512_mullo_epi32(groups, scales);
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(dall), _mm512_cvtepi32_ps(isum), acc);
+    const __m256i isum = x86::ScaledLaneSums<16>(
+        dots, _mm512_and_si512(_mm512_cvtepu8_epi32(packed), _mm512_set1_epi32(0xF)));
     const __m256i mins = _mm256_srli_epi16(_mm256_cvtepu8_epi16(packed), 4);
     const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
-    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(dmin),
-                              _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bsums)), acc_min);
+    // ggml's order: the min terms, then the scaled sums, into one 8-lane accumulator.
+    acc = _mm256_fnmadd_ps(_mm256_set1_ps(dmin),
+                           _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bsums)), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dall), _mm256_cvtepi32_ps(isum), acc);
   }
-  *s = _mm512_reduce_add_ps(acc) - x86::HsumPs(acc_min);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q2_K/q2_K.h"
 
 namespace edgellm::quant::q2k {
@@ -94,29 +95,29 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ2K* x = static_cast<const BlockQ2K*>(vx);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q2_K.h)
   for (int64_t i = 0; i < nb; ++i) {
-    uint8_t q[kQK_K];  // the quants in weight order
+    int w[kQK_K];  // the quants in weight order
     for (int h = 0; h < 2; ++h) {
       for (int j = 0; j < 4; ++j) {
-        for (int l = 0; l < 32; ++l) {
-          q[128 * h + 32 * j + l] = static_cast<uint8_t>((x[i].qs[32 * h + l] >> (2 * j)) & 3);
-        }
+        for (int l = 0; l < 32; ++l) w[128 * h + 32 * j + l] = (x[i].qs[32 * h + l] >> (2 * j)) & 3;
       }
     }
-    int32_t isum = 0;  // sum over groups of scale * sum(q * y)
-    int32_t msum = 0;  // sum over groups of min * sum(y)
-    for (int g = 0; g < kQK_K / 16; ++g) {
-      int32_t sum = 0;
-      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
-      isum += (x[i].scales[g] & 0xF) * sum;
-      msum += (x[i].scales[g] >> 4) * y[i].bsums[g];
-    }
+    int scales[kQK_K / 16];
+    for (int g = 0; g < kQK_K / 16; ++g) scales[g] = x[i].scales[g] & 0xF;
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 16, lanes);
     const float dall = y[i].d * Fp16ToFp32(x[i].d);
     const float dmin = y[i].d * Fp16ToFp32(x[i].dmin);
-    sumf += dall * static_cast<float>(isum) - dmin * static_cast<float>(msum);
+    // First the min terms (groups 2k, 2k+1 in lane k), then the scaled sums, as ggml.
+    for (int k = 0; k < 8; ++k) {
+      const int32_t msum = (x[i].scales[2 * k] >> 4) * y[i].bsums[2 * k] +
+                           (x[i].scales[2 * k + 1] >> 4) * y[i].bsums[2 * k + 1];
+      acc[k] = std::fma(-dmin, static_cast<float>(msum), acc[k]);
+    }
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(dall, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::q2k

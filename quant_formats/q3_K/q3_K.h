@@ -43,12 +43,28 @@ static inline void UnpackScaleWords(const uint8_t packed[12], uint32_t out[4]) {
 void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q3_K
 void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q3_K_ref
 // *s = dot(x: n weights as q3_K, y: n activations as q8_K).
+// *s = dot(x: n weights as q3_K, y: n activations as q8_K), summed as ggml's x86 build does (its
+// AVX2 code, which its AVX-512 builds run too; quant_formats/common/lane_sums.h): per super-block,
+// lane l of one 8-lane fp32 accumulator += (d_y * d_x) * LaneSums256 of the levels (low bits,
+// minus 4 where the high bit is clear) with the group scales, one FMA; HalvingSum8 at the end.
+// Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
+// activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
+#endif
+#if defined(__aarch64__)
+// NEON (q3_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
 #endif
 
 }  // namespace edgellm::quant::q3k

@@ -1,6 +1,6 @@
-// q3_K x q8_K dot product, AVX2: each 3-bit quant is rebuilt in registers as an unsigned byte
-// q = low | high << 2 in [0, 7], multiplied with maddubs and scaled per group of 16 with madd;
-// the -4 offset comes out once per block through the q8_K group sums.
+// q3_K x q8_K dot product, AVX2, in ggml's order (see q3_K.h): the 2 low bits and the -4 of a
+// clear high bit are multiplied with maddubs separately and subtracted per pair of bytes, then
+// scaled per group of 16 with madd.
 #include "quant_formats/q3_K/q3_K.h"
 
 #if defined(__x86_64__)
@@ -33,6 +33,7 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
   const __m256i m3 = _mm256_set1_epi8(3);
+  const __m256i four = _mm256_set1_epi8(4);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
@@ -45,16 +46,16 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
           _mm_cvtepi8_epi16(h == 0 ? sc8 : _mm_unpackhi_epi64(sc8, sc8)));
       const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * h));
       for (int j = 0; j < 4; ++j, q8 += 32) {
-        const __m256i q = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 2 * j), m3),
-                                          HighBitToBit2(hmask, 4 * h + j));
+        // As ggml: low bits times q8, minus 4 * q8 where the high bit is clear, per pair of
+        // bytes, so every int32 lane sums the same 4 weights of each 32 as ggml's.
+        const __m256i ql = _mm256_and_si256(_mm256_srli_epi16(low, 2 * j), m3);
+        const __m256i qh = _mm256_andnot_si256(HighBitToBit2(hmask, 4 * h + j), four);
         const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8));
-        const __m256i p = _mm256_maddubs_epi16(q, yv);
+        const __m256i p =
+            _mm256_sub_epi16(_mm256_maddubs_epi16(ql, yv), _mm256_maddubs_epi16(qh, yv));
         sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(x86::ScalePair(scales, j), p));
       }
     }
-    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
-    sumi = _mm256_sub_epi32(
-        sumi, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bsums), 2));
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
   }
   *s = x86::HsumPs(acc);

@@ -1,7 +1,7 @@
 // q3_K x q8_K dot product, AVX-512 (with and without VNNI): two registers per half block hold 64
 // unsigned quants q = low | high << 2 each (the high bit added under a byte mask), dotted with
-// the q8_K bytes (vpdpbusd, or maddubs + madd), reduced to 16 group sums, offset-corrected with
-// the q8_K group sums and scaled in one multiply.
+// the q8_K bytes (vpdpbusd, or maddubs + madd) less 4 times the bytes' sums, then scaled and
+// summed into ggml's 8 integer lanes; the float part keeps ggml's order (see q3_K.h).
 #include "quant_formats/q3_K/q3_K.h"
 
 #if defined(__x86_64__)
@@ -43,7 +43,8 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const __m512i shift23 = PerHalf16(4, 6);
   const __m512i hbit[4] = {PerHalf8(0x01, 0x02), PerHalf8(0x04, 0x08), PerHalf8(0x10, 0x20),
                            PerHalf8(0x40, 0x80)};
-  __m512 acc = _mm512_setzero_ps();
+  const __m512i ones = _mm512_set1_epi8(1);
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
     const __m512i hmask =
@@ -54,21 +55,21 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * h)));
       __m512i q01 = _mm512_and_si512(_mm512_srlv_epi16(low, shift01), m3);
       __m512i q23 = _mm512_and_si512(_mm512_srlv_epi16(low, shift23), m3);
-      // Bytes whose high bit is set get + 4 (the low bits are < 4, so add == or).
+      // Bytes whose high bit is set get + 4 (the low bits are < 4, so add == or); ggml's -4 per
+      // weight then comes out of every lane through the dot with ones.
       q01 = _mm512_mask_add_epi8(q01, _mm512_test_epi8_mask(hmask, hbit[2 * h]), q01, four);
       q23 = _mm512_mask_add_epi8(q23, _mm512_test_epi8_mask(hmask, hbit[2 * h + 1]), q23, four);
-      dots[2 * h] = x86::DotU8I8x64<kVnni>(q01, _mm512_loadu_si512(y[i].qs + 128 * h));
-      dots[2 * h + 1] = x86::DotU8I8x64<kVnni>(q23, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
+      const __m512i y01 = _mm512_loadu_si512(y[i].qs + 128 * h);
+      const __m512i y23 = _mm512_loadu_si512(y[i].qs + 128 * h + 64);
+      dots[2 * h] = _mm512_sub_epi32(x86::DotU8I8x64<kVnni>(q01, y01),
+                                     _mm512_slli_epi32(x86::DotU8I8x64<kVnni>(ones, y01), 2));
+      dots[2 * h + 1] = _mm512_sub_epi32(x86::DotU8I8x64<kVnni>(q23, y23),
+                                         _mm512_slli_epi32(x86::DotU8I8x64<kVnni>(ones, y23), 2));
     }
-    __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
-    const __m512i bsums =
-        _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
-    groups = _mm512_sub_epi32(groups, _mm512_slli_epi32(bsums, 2));
-    const __m512i scales = _mm512_cvtepi8_epi32(Scales(x[i]));
-    const __m512i isum = _mm512_mullo_epi32(groups, scales);
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(isum), acc);
+    const __m256i isum = x86::ScaledLaneSums<16>(dots, _mm512_cvtepi8_epi32(Scales(x[i])));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  *s = _mm512_reduce_add_ps(acc);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q3_K/q3_K.h"
 
 namespace edgellm::quant::q3k {
@@ -166,29 +167,27 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ3K* x = static_cast<const BlockQ3K*>(vx);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q3_K.h)
   for (int64_t i = 0; i < nb; ++i) {
     int8_t sc[16];
     UnpackScales(x[i].scales, sc);
-    uint8_t q[kQK_K];  // q = low | high << 2 in weight order, offset 4 not yet subtracted
+    int w[kQK_K];  // the levels in weight order: low bits, minus 4 where the high bit is clear
     for (int h = 0; h < 2; ++h) {
       for (int j = 0; j < 4; ++j) {
         for (int l = 0; l < 32; ++l) {
-          q[128 * h + 32 * j + l] = static_cast<uint8_t>(
-              ((x[i].qs[32 * h + l] >> (2 * j)) & 3) | (((x[i].hmask[l] >> (4 * h + j)) & 1) << 2));
+          const int hi = (x[i].hmask[l] >> (4 * h + j)) & 1;
+          w[128 * h + 32 * j + l] = ((x[i].qs[32 * h + l] >> (2 * j)) & 3) - (hi ? 0 : 4);
         }
       }
     }
-    int32_t isum = 0;
-    for (int g = 0; g < kQK_K / 16; ++g) {
-      int32_t sum = 0;
-      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
-      // The -4 offset of every quant, taken out once per group through the q8_K group sums.
-      isum += sc[g] * (sum - 4 * y[i].bsums[g]);
-    }
-    sumf += y[i].d * Fp16ToFp32(x[i].d) * static_cast<float>(isum);
+    int scales[kQK_K / 16];
+    for (int g = 0; g < kQK_K / 16; ++g) scales[g] = sc[g];
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 16, lanes);
+    const float d = y[i].d * Fp16ToFp32(x[i].d);
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::q3k

@@ -20,29 +20,21 @@ inline void Weights(const BlockQ4_0& b, int8x16_t* w0, int8x16_t* w1) {
   *w1 = vsubq_s8(vreinterpretq_s8_u8(hi), vdupq_n_s8(8));
 }
 
-inline float32x4_t AccumulateBlock(const BlockQ4_0& bx, const BlockQ8_0& by, float32x4_t acc) {
-  int8x16_t w0, w1;
-  Weights(bx, &w0, &w1);
-  const int32x4_t p =
-      neon_simd::DotI8x32(vdupq_n_s32(0), w0, w1, vld1q_s8(by.qs), vld1q_s8(by.qs + 16));
-  return vfmaq_n_f32(acc, vcvtq_f32_s32(p), HalfToFloat(bx.d) * HalfToFloat(by.d));
-}
-
 }  // namespace
 
+// The order of q4_0.h: one 8-lane accumulator, one fused multiply-add per lane and block.
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ4_0*>(x);
   const auto* by = static_cast<const BlockQ8_0*>(y);
-  const int64_t nb = n / kBlockSize;
-  float32x4_t acc0 = vdupq_n_f32(0.0f);
-  float32x4_t acc1 = vdupq_n_f32(0.0f);
-  int64_t b = 0;
-  for (; b + 1 < nb; b += 2) {
-    acc0 = AccumulateBlock(bx[b], by[b], acc0);
-    acc1 = AccumulateBlock(bx[b + 1], by[b + 1], acc1);
+  float32x4_t lo = vdupq_n_f32(0.0f);
+  float32x4_t hi = vdupq_n_f32(0.0f);
+  for (int64_t b = 0; b < n / kBlockSize; ++b) {
+    int8x16_t w0, w1;
+    Weights(bx[b], &w0, &w1);
+    neon_simd::AccumulateBlock32(w0, w1, by[b].qs, HalfToFloat(bx[b].d) * HalfToFloat(by[b].d),
+                                 &lo, &hi);
   }
-  if (b < nb) acc0 = AccumulateBlock(bx[b], by[b], acc0);
-  *s = vaddvq_f32(vaddq_f32(acc0, acc1));
+  *s = neon_simd::HalvingSum8(lo, hi);
 }
 
 #if !defined(__ARM_FEATURE_DOTPROD)

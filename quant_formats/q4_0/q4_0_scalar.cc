@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "quant_formats/common/fp16.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q4_0/q4_0.h"
 
 namespace edgellm::quant::q4_0 {
@@ -46,16 +47,16 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ4_0*>(vx);
   const auto* y = static_cast<const BlockQ8_0*>(vy);
-  float sum = 0.0f;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q4_0.h)
   for (int64_t i = 0; i < n / kBlockSize; ++i) {
-    int sumi = 0;
+    int w[kBlockSize];
     for (int j = 0; j < kBlockSize / 2; ++j) {
-      sumi += ((x[i].qs[j] & 0x0F) - 8) * y[i].qs[j];
-      sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + kBlockSize / 2];
+      w[j] = (x[i].qs[j] & 0x0F) - 8;
+      w[j + kBlockSize / 2] = (x[i].qs[j] >> 4) - 8;
     }
-    sum += static_cast<float>(sumi) * Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d);
+    AccumulateBlock32(w, y[i].qs, Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d), acc);
   }
-  *s = sum;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::q4_0

@@ -1,5 +1,6 @@
-// Q4_1 kernels for AVX-512 (F, BW, VL; VNNI for VecDotAvx512Vnni): two blocks per 512-bit step,
-// an odd last block in 256-bit registers.
+// Q4_1 kernels for AVX-512 (F, BW, VL; VNNI for VecDotAvx512Vnni). Dequantization takes two
+// blocks per 512-bit step; the dot product keeps ggml's summation order (see q4_1.h), one block
+// per step in 256-bit registers, with vpdpbusd for the integer sums in the VNNI variant.
 #if defined(__x86_64__)
 
 #include "quant_formats/common/x86_simd.h"
@@ -7,15 +8,6 @@
 
 namespace edgellm::quant::q4_1 {
 namespace {
-
-template <bool Vnni>
-inline __m512i DotPair(__m512i q, __m512i a) {
-  if constexpr (Vnni) {
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, a);
-  } else {
-    return x86::DotU8I8(q, a);
-  }
-}
 
 template <bool Vnni>
 inline __m256i DotOne(__m256i q, __m256i a) {
@@ -28,28 +20,17 @@ inline __m256i DotOne(__m256i q, __m256i a) {
 
 template <bool Vnni>
 float VecDot(int64_t n, const BlockQ4_1* x, const BlockQ8_1* y) {
-  const int64_t nb = n / kBlockSize;
-  __m512 acc = _mm512_setzero_ps();
+  // ggml's one 8-lane accumulator, one block per FMA (see q4_1.h): 256-bit registers.
+  __m256 acc = _mm256_setzero_ps();
   float sum_m = 0.0f;
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    const __m512i q = x86::UnpackNibbles64(x[i].qs, x[i + 1].qs);
-    const __m512i a = x86::Load2x32(y[i].qs, y[i + 1].qs);
-    const __m512 d = x86::Broadcast2(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d),
-                                     x86::HalfToFloat(x[i + 1].d) * x86::HalfToFloat(y[i + 1].d));
-    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(DotPair<Vnni>(q, a)), acc);
-    sum_m += x86::HalfToFloat(x[i].m) * x86::HalfToFloat(y[i].s) +
-             x86::HalfToFloat(x[i + 1].m) * x86::HalfToFloat(y[i + 1].s);
-  }
-  float sum = _mm512_reduce_add_ps(acc);
-  if (i < nb) {
+  for (int64_t i = 0; i < n / kBlockSize; ++i) {
     const __m256i q = x86::UnpackNibbles32(x[i].qs);
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
-    const __m256 p = _mm256_cvtepi32_ps(DotOne<Vnni>(q, a));
-    sum += x86::HsumPs(p) * (x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(DotOne<Vnni>(q, a)), acc);
     sum_m += x86::HalfToFloat(x[i].m) * x86::HalfToFloat(y[i].s);
   }
-  return sum + sum_m;
+  return x86::HsumPs(acc) + sum_m;
 }
 
 // y[0..31] = d * (block kHalf of q) + m, rounded after the multiply and after the add as ggml.

@@ -34,7 +34,14 @@ void QuantizeRowRef(const float* x, void* y, int64_t n);
 void DequantizeRow(const void* x, float* y, int64_t n);
 
 // *s = dot(x, y) of n values: x a row of q4_K blocks, y a row of q8_K blocks (BlockQ8_K).
-// Integer sums per super-block, scaled once by d and dmin (ggml_vec_dot_q4_K_q8_K).
+// Integer sums per super-block, scaled once by d and dmin (ggml_vec_dot_q4_K_q8_K), summed as
+// ggml's x86 build does (its AVX2 code, which its AVX-512 builds run too; see
+// quant_formats/common/lane_sums.h): lane l of an 8-lane fp32 accumulator += (d_y * d_x) *
+// LaneSums256 with the sub-block scales, and lane k of a 4-lane one += -(d_y * dmin_x) * (mins of
+// sub-blocks 2k, 2k+1 times their activation sums), one FMA each per super-block; the result is
+// HalvingSum8 of the first plus (m0 + m2) + (m1 + m3) of the second.
+// Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
+// activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 #if defined(__x86_64__)
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
@@ -42,8 +49,8 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F+
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
 #endif
 #if defined(__aarch64__)
-// NEON (q4_K_neon.cc): plain ARMv8-A in `neon`, with the dot-product extension (sdot) in
-// `neon_dotprod`.
+// NEON (q4_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
 namespace neon {
 void VecDot(int64_t n, float* s, const void* x, const void* y);
 }  // namespace neon

@@ -31,7 +31,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
         _mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0404 * c))),
         _mm256_set1_epi16(static_cast<int16_t>(0x0302 + 0x0404 * c)), 1);
   }
-  __m512 acc = _mm512_setzero_ps();
+  __m256 acc = _mm256_setzero_ps();
   __m128 acc_m = _mm_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
@@ -63,11 +63,15 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
         sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(scale, p16));
       }
     }
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+    // The two halves hold the same lanes of different sub-blocks: added, they are ggml's 8
+    // integer lanes (see q4_K.h), scaled in 256-bit registers as ggml does.
+    const __m256i sumi8 =
+        _mm256_add_epi32(_mm512_castsi512_si256(sumi), _mm512_extracti64x4_epi64(sumi, 1));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi8), acc);
   }
   acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
   acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
-  *s = _mm512_reduce_add_ps(acc) + _mm_cvtss_f32(acc_m);
+  *s = x86::HsumPs(acc) + _mm_cvtss_f32(acc_m);
 }
 
 }  // namespace

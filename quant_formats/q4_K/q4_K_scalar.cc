@@ -4,6 +4,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/q4_K/q4_K.h"
 
@@ -87,29 +88,32 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ4_K*>(vx);
   const auto* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};    // ggml's 8-lane accumulator of the scaled sums (see q4_K.h)
+  float acc_m[4] = {};  // and its 4-lane accumulator of the min terms
   for (int64_t i = 0; i < nb; ++i) {
     uint8_t sm[16];  // scales then mins
     UnpackScalesMinsK4(x[i].scales, sm);
-    int32_t sumi = 0;
+    int w[kQK_K], scales[8];
     for (int j = 0; j < kQK_K / 32; ++j) {
+      scales[j] = sm[j];
       const uint8_t* q = x[i].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      const int8_t* a = y[i].qs + 32 * j;
-      int32_t dot = 0;
-      for (int l = 0; l < 32; ++l) dot += ((q[l] >> shift) & 0xF) * a[l];
-      sumi += sm[j] * dot;
+      for (int l = 0; l < 32; ++l) w[32 * j + l] = (q[l] >> (4 * (j % 2))) & 0xF;
     }
-    // The min term needs only the sums of the activations, which q8_K carries per 16.
-    int32_t summ = 0;
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      summ += sm[8 + j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-    }
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 32, lanes);
     const float d = y[i].d * Fp16ToFp32(x[i].d);
-    const float dmin = y[i].d * Fp16ToFp32(x[i].dmin);
-    sumf += d * static_cast<float>(sumi) - dmin * static_cast<float>(summ);
+    const float dmin = -y[i].d * Fp16ToFp32(x[i].dmin);
+    // Lane k: mins of sub-blocks 2k, 2k+1 times their activation sums (two q8_K sums each).
+    for (int k = 0; k < 4; ++k) {
+      int32_t prod = 0;
+      for (int j = 2 * k; j < 2 * k + 2; ++j) {
+        prod += sm[8 + j] * static_cast<int16_t>(y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+      }
+      acc_m[k] = std::fma(dmin, static_cast<float>(prod), acc_m[k]);
+    }
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc) + ((acc_m[0] + acc_m[2]) + (acc_m[1] + acc_m[3]));
 }
 
 }  // namespace edgellm::quant::q4_K

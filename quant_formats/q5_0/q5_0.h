@@ -32,7 +32,10 @@ inline constexpr int kBlockSize = 32;
 void ToFloat(const void* x, float* y, int64_t n);
 // Quantize, bit-exact with ggml's quantize_row_q5_0_ref (what GGUF producers write).
 void FromFloatRef(const float* x, void* y, int64_t n);
-// *s = dot(x: Q5_0 row, y: Q8_0 row), integer sums per block scaled by d_x * d_y.
+// *s = dot(x: Q5_0 row, y: Q8_0 row), integer sums per block scaled by d_x * d_y, summed as
+// ggml's x86 build does, for one activation row (its AVX2 code, which its AVX-512 builds run too)
+// and for several (tinyBLAS's Q0 GEMM) alike: AccumulateBlock32 into one 8-lane accumulator per
+// block, then HalvingSum8 (quant_formats/common/lane_sums.h). Every kernel gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
@@ -43,6 +46,18 @@ void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void ToFloatAvx512(const void* x, float* y, int64_t n);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
+#endif
+
+#if defined(__aarch64__)
+// NEON (q5_0_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void ToFloat(const void* x, float* y, int64_t n);
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
 #endif
 
 }  // namespace q5_0

@@ -1,6 +1,7 @@
-// Q5_0 kernels for AVX-512 (F, BW, VL; VNNI for VecDotAvx512Vnni): two blocks per 512-bit step,
-// an odd last block in 256-bit registers. Bit 4 of the codes is added under a byte mask taken
-// straight from qh.
+// Q5_0 kernels for AVX-512 (F, BW, VL; VNNI for VecDotAvx512Vnni). Dequantization takes two
+// blocks per 512-bit step; the dot product keeps ggml's summation order (see q5_0.h), one block
+// per step in 256-bit registers, with vpdpbusd for the integer sums in the VNNI variant. Bit 4 of
+// the codes is added under a byte mask taken straight from qh.
 #if defined(__x86_64__)
 
 #include <cstring>
@@ -25,20 +26,6 @@ inline __m512i Codes2(const BlockQ5_0& a, const BlockQ5_0& b) {
 }
 
 template <bool Vnni>
-inline __m512i DotPair(__m512i q, __m512i a) {
-  // sum((q - 16) * a) = sum(q * a) - sum(16 * a): keeps the unsigned operand unsigned.
-  const __m512i sixteen = _mm512_set1_epi8(16);
-  if constexpr (Vnni) {
-    const __m512i zero = _mm512_setzero_si512();
-    return _mm512_sub_epi32(_mm512_dpbusd_epi32(zero, q, a), _mm512_dpbusd_epi32(zero, sixteen, a));
-  } else {
-    const __m512i p16 =
-        _mm512_sub_epi16(_mm512_maddubs_epi16(q, a), _mm512_maddubs_epi16(sixteen, a));
-    return _mm512_madd_epi16(p16, _mm512_set1_epi16(1));
-  }
-}
-
-template <bool Vnni>
 inline __m256i DotOne(__m256i q, __m256i a) {
   const __m256i sixteen = _mm256_set1_epi8(16);
   if constexpr (Vnni) {
@@ -53,25 +40,16 @@ inline __m256i DotOne(__m256i q, __m256i a) {
 
 template <bool Vnni>
 float VecDot(int64_t n, const BlockQ5_0* x, const BlockQ8_0* y) {
-  const int64_t nb = n / kBlockSize;
-  __m512 acc = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    const __m512i q = Codes2(x[i], x[i + 1]);
-    const __m512i a = x86::Load2x32(y[i].qs, y[i + 1].qs);
-    const __m512 d = x86::Broadcast2(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d),
-                                     x86::HalfToFloat(x[i + 1].d) * x86::HalfToFloat(y[i + 1].d));
-    acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(DotPair<Vnni>(q, a)), acc);
-  }
-  float sum = _mm512_reduce_add_ps(acc);
-  if (i < nb) {
+  // ggml's one 8-lane accumulator, one block per FMA (see q5_0.h): 256-bit registers.
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kBlockSize; ++i) {
     const __m256i lo = x86::UnpackNibbles32(x[i].qs);
     const __m256i q = _mm256_mask_add_epi8(lo, HighBits(x[i]), lo, _mm256_set1_epi8(16));
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
-    const __m256 p = _mm256_cvtepi32_ps(DotOne<Vnni>(q, a));
-    sum += x86::HsumPs(p) * (x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
+    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(DotOne<Vnni>(q, a)), acc);
   }
-  return sum;
+  return x86::HsumPs(acc);
 }
 
 // y[0..31] = d * (block kHalf of q, as signed bytes).

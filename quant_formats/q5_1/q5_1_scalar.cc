@@ -4,6 +4,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/high_bits.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q5_1/q5_1.h"
 
 namespace edgellm::quant::q5_1 {
@@ -62,20 +63,20 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ5_1*>(vx);
   const auto* y = static_cast<const BlockQ8_1*>(vy);
-  float sum = 0.0f;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q5_1.h)
+  float sum_m = 0.0f;
   for (int64_t i = 0; i < n / kBlockSize; ++i) {
     uint8_t hb[kBlockSize];
     SpreadHighBits(HighBits(x[i]), hb);
-    int sumi = 0;
+    int w[kBlockSize];
     for (int j = 0; j < kBlockSize / 2; ++j) {
-      const int q0 = (x[i].qs[j] & 0x0F) | hb[j];
-      const int q1 = (x[i].qs[j] >> 4) | hb[j + kBlockSize / 2];
-      sumi += q0 * y[i].qs[j] + q1 * y[i].qs[j + kBlockSize / 2];
+      w[j] = ((x[i].qs[j] & 0x0F) | hb[j]);
+      w[j + kBlockSize / 2] = ((x[i].qs[j] >> 4) | hb[j + kBlockSize / 2]);
     }
-    sum += Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d) * static_cast<float>(sumi) +
-           Fp16ToFp32(x[i].m) * Fp16ToFp32(y[i].s);
+    AccumulateBlock32(w, y[i].qs, Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d), acc);
+    sum_m += Fp16ToFp32(x[i].m) * Fp16ToFp32(y[i].s);
   }
-  *s = sum;
+  *s = HalvingSum8(acc) + sum_m;
 }
 
 }  // namespace edgellm::quant::q5_1

@@ -20,6 +20,11 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, nullptr, nullptr, nullptr},
     {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, nullptr},
 #endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,
+     nullptr},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
+#endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
 };
 

@@ -36,12 +36,28 @@ void QuantizeRowRef(const float* x, void* y, int64_t n);
 void DequantizeRow(const void* x, float* y, int64_t n);
 
 // *s = dot(x, y) of n values: x a row of q5_K blocks, y a row of q8_K blocks (BlockQ8_K).
-// Integer sums per super-block, scaled once by d and dmin (ggml_vec_dot_q5_K_q8_K).
+// Integer sums per super-block, scaled once by d and dmin (ggml_vec_dot_q5_K_q8_K), summed as
+// ggml's x86 build does (its AVX2 code, which its AVX-512 builds run too; see
+// quant_formats/common/lane_sums.h): lane l of an 8-lane fp32 accumulator += (d_y * d_x) *
+// LaneSums256 with the sub-block scales, one FMA per super-block, and a float += -(d_y * dmin_x)
+// * (sum of mins times activation sums), one FMA; the result is HalvingSum8 plus that float.
+// Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
+// activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 #if defined(__x86_64__)
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F+BW+VL+DQ
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
+#endif
+#if defined(__aarch64__)
+// NEON (q5_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
+namespace neon {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon
+namespace neon_dotprod {
+void VecDot(int64_t n, float* s, const void* x, const void* y);
+}  // namespace neon_dotprod
 #endif
 
 }  // namespace edgellm::quant::q5_K

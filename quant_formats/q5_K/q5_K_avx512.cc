@@ -42,7 +42,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
     hmask[c] = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (2 * c))),
                                   _mm256_set1_epi8(static_cast<char>(2 << (2 * c))), 1);
   }
-  __m512 acc = _mm512_setzero_ps();
+  __m256 acc = _mm256_setzero_ps();
   float summs = 0;
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
@@ -78,9 +78,13 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
         sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(scale, p16));
       }
     }
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(sumi), acc);
+    // The two halves hold the same lanes of different sub-blocks: added, they are ggml's 8
+    // integer lanes (see q5_K.h), scaled in 256-bit registers as ggml does.
+    const __m256i sumi8 =
+        _mm256_add_epi32(_mm512_castsi512_si256(sumi), _mm512_extracti64x4_epi64(sumi, 1));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi8), acc);
   }
-  *s = _mm512_reduce_add_ps(acc) + summs;
+  *s = x86::HsumPs(acc) + summs;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/q5_K/q5_K.h"
 
@@ -97,32 +98,31 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ5_K*>(vx);
   const auto* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};  // ggml's 8-lane accumulator of the scaled sums (see q5_K.h)
+  float summs = 0;    // and its running sum of the min terms
   for (int64_t i = 0; i < nb; ++i) {
     uint8_t sm[16];  // scales then mins
     UnpackScalesMinsK4(x[i].scales, sm);
-    int32_t sumi = 0;
+    int w[kQK_K], scales[8];
     for (int j = 0; j < kQK_K / 32; ++j) {
+      scales[j] = sm[j];
       const uint8_t* ql = x[i].qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      const int8_t* a = y[i].qs + 32 * j;
-      int32_t dot = 0;
       for (int l = 0; l < 32; ++l) {
-        const int q = ((ql[l] >> shift) & 0xF) | (((x[i].qh[l] >> j) & 1) << 4);
-        dot += q * a[l];
+        w[32 * j + l] = ((ql[l] >> (4 * (j % 2))) & 0xF) | (((x[i].qh[l] >> j) & 1) << 4);
       }
-      sumi += sm[j] * dot;
     }
-    // The min term needs only the sums of the activations, which q8_K carries per 16.
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 32, lanes);
+    const float d = y[i].d * Fp16ToFp32(x[i].d);
+    const float dmin = -y[i].d * Fp16ToFp32(x[i].dmin);
     int32_t summ = 0;
     for (int j = 0; j < kQK_K / 32; ++j) {
-      summ += sm[8 + j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+      summ += sm[8 + j] * static_cast<int16_t>(y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
     }
-    const float d = y[i].d * Fp16ToFp32(x[i].d);
-    const float dmin = y[i].d * Fp16ToFp32(x[i].dmin);
-    sumf += d * static_cast<float>(sumi) - dmin * static_cast<float>(summ);
+    summs = std::fma(dmin, static_cast<float>(summ), summs);
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc) + summs;
 }
 
 }  // namespace edgellm::quant::q5_K

@@ -30,7 +30,12 @@ static_assert(sizeof(BlockQ6K) == 210, "q6_K block is 210 bytes");
 // n is a multiple of 256 in all of these; x/y hold n / 256 blocks.
 void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q6_K
 void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q6_K_ref
-// *s = dot(x: n weights as q6_K, y: n activations as q8_K).
+// *s = dot(x: n weights as q6_K, y: n activations as q8_K), summed as ggml's x86 build does
+// (quant_formats/common/lane_sums.h): per super-block, LaneSums256 of the unsigned 6-bit quants
+// with the group scales, lane k minus 32 * (scales times q8_K sums of groups 2k, 2k+1), then lane
+// l of one 8-lane fp32 accumulator += (d_y * d_x) * that, one FMA; HalvingSum8 at the end.
+// Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
+// activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
@@ -39,8 +44,8 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
 #endif
 #if defined(__aarch64__)
-// NEON (q6_K_neon.cc): plain ARMv8-A in `neon`, with the dot-product extension (sdot) in
-// `neon_dotprod`.
+// NEON (q6_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
+// dot-product extension (sdot) in `neon_dotprod`.
 namespace neon {
 void VecDot(int64_t n, float* s, const void* x, const void* y);
 }  // namespace neon

@@ -1,6 +1,7 @@
 // q6_K x q8_K dot product, AVX-512 (with and without VNNI): each half of a block becomes two
 // registers of 64 unsigned 6-bit quants, dotted with the q8_K bytes (vpdpbusd, or maddubs + madd),
-// reduced to 16 group sums, offset-corrected with the q8_K group sums and scaled in one multiply.
+// scaled and summed into ggml's 8 integer lanes and offset-corrected with the q8_K group sums; the
+// float part keeps ggml's order (see q6_K.h).
 #include "quant_formats/q6_K/q6_K.h"
 
 #if defined(__x86_64__)
@@ -21,7 +22,7 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   // run's bits to bits 4-5: runs 0/1 by << 4 / << 2, runs 2/3 by >> 0 / >> 2.
   const __m512i shl = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
   const __m512i shr = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-  __m512 acc = _mm512_setzero_ps();
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < nb; ++i) {
     const float d = y[i].d * x86::HalfToFloat(x[i].d);
     __m512i dots[4];
@@ -36,16 +37,15 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
       dots[2 * h] = x86::DotU8I8x64<kVnni>(qa, _mm512_loadu_si512(y[i].qs + 128 * h));
       dots[2 * h + 1] = x86::DotU8I8x64<kVnni>(qb, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
     }
-    __m512i groups = x86::SumGroupsOf16(dots[0], dots[1], dots[2], dots[3]);
-    const __m512i bsums =
-        _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums)));
-    groups = _mm512_sub_epi32(groups, _mm512_slli_epi32(bsums, 5));
-    const __m512i scales =
-        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales)));
-    const __m512i isum = _mm512_mullo_epi32(groups, scales);
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(d), _mm512_cvtepi32_ps(isum), acc);
+    const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
+    __m256i isum = x86::ScaledLaneSums<16>(dots, _mm512_cvtepi8_epi32(scales));
+    // The -32 offset, through the q8_K group sums: groups 2k, 2k+1 from lane k (as ggml).
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].bsums));
+    isum = _mm256_sub_epi32(
+        isum, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), bsums), 5));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  *s = _mm512_reduce_add_ps(acc);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace

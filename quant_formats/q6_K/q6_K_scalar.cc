@@ -7,6 +7,7 @@
 
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q6_K/q6_K.h"
 
 namespace edgellm::quant::q6k {
@@ -147,30 +148,33 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ6K* x = static_cast<const BlockQ6K*>(vx);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
   const int64_t nb = n / kQK_K;
-  float sumf = 0;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q6_K.h)
   for (int64_t i = 0; i < nb; ++i) {
-    uint8_t q[kQK_K];  // the quants in weight order, offset 32 not yet subtracted
+    int w[kQK_K];  // the quants in weight order, offset 32 not yet subtracted
     for (int h = 0; h < 2; ++h) {
       const uint8_t* ql = x[i].ql + 64 * h;
       const uint8_t* qh = x[i].qh + 32 * h;
-      uint8_t* qb = q + 128 * h;
+      int* qb = w + 128 * h;
       for (int l = 0; l < 32; ++l) {
-        qb[l] = static_cast<uint8_t>((ql[l] & 0xF) | ((qh[l] & 3) << 4));
-        qb[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
-        qb[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
-        qb[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+        qb[l] = (ql[l] & 0xF) | ((qh[l] & 3) << 4);
+        qb[l + 32] = (ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4);
+        qb[l + 64] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+        qb[l + 96] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
       }
     }
-    int32_t isum = 0;
-    for (int g = 0; g < kQK_K / 16; ++g) {
-      int32_t sum = 0;
-      for (int k = 0; k < 16; ++k) sum += q[16 * g + k] * y[i].qs[16 * g + k];
-      // The -32 offset of every quant, taken out once per group through the q8_K group sums.
-      isum += x[i].scales[g] * (sum - 32 * y[i].bsums[g]);
+    int scales[kQK_K / 16];
+    for (int g = 0; g < kQK_K / 16; ++g) scales[g] = x[i].scales[g];
+    int32_t lanes[8];
+    LaneSums256(w, y[i].qs, scales, 16, lanes);
+    // The -32 offset, taken out through the q8_K group sums: groups 2k, 2k+1 from lane k.
+    for (int k = 0; k < 8; ++k) {
+      lanes[k] -= 32 * (scales[2 * k] * y[i].bsums[2 * k] +
+                        scales[2 * k + 1] * y[i].bsums[2 * k + 1]);
     }
-    sumf += y[i].d * Fp16ToFp32(x[i].d) * static_cast<float>(isum);
+    const float d = y[i].d * Fp16ToFp32(x[i].d);
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
   }
-  *s = sumf;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::q6k

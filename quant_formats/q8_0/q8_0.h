@@ -27,12 +27,15 @@ void QuantizeRowAct(const float* x, void* y, int64_t n);
 void DequantizeRow(const void* x, float* y, int64_t n);
 
 // *s = sum over blocks b of sum_j(qx[j] * qy[j]) * (dx * dy): x and y are n / 32 blocks each
-// (ggml_vec_dot_q8_0_q8_0).
+// (ggml_vec_dot_q8_0_q8_0), summed as ggml's x86 build does (its AVX2 code, which its AVX-512
+// builds run too, and llamafile's tinyBLAS for 2+ activation rows): one 8-lane fp32 accumulator,
+// lane l += (dx * dy) * (integer sum of products 4l..4l+3 of the block), one FMA per block, then
+// HalvingSum8 (quant_formats/common/lane_sums.h). Every ISA gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 #if defined(__x86_64__)
-// Same bytes / floats as QuantizeRowAct and DequantizeRow; the dot products agree with
-// VecDotScalar up to float summation order.
+// Same bytes / floats as QuantizeRowAct and DequantizeRow, and the dot products of VecDotScalar
+// bit for bit.
 void QuantizeRowActAvx2(const float* x, void* y, int64_t n);
 void DequantizeRowAvx2(const void* x, float* y, int64_t n);
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
@@ -44,9 +47,9 @@ void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // vp
 #endif
 
 #if defined(__aarch64__)
-// NEON kernels (q8_0_neon.cc): same bytes / floats as QuantizeRowAct and DequantizeRow; the dot
-// products agree with VecDotScalar up to float summation order. Plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
+// NEON kernels (q8_0_neon.cc): same bytes / floats as QuantizeRowAct and DequantizeRow, and the
+// dot products of VecDotScalar bit for bit. Plain ARMv8-A in `neon`, with the dot-product
+// extension (sdot) in `neon_dotprod`.
 namespace neon {
 void QuantizeRowAct(const float* x, void* y, int64_t n);
 void DequantizeRow(const void* x, float* y, int64_t n);

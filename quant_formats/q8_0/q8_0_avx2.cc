@@ -47,17 +47,10 @@ void DequantizeRowAvx2(const void* x, float* y, int64_t n) {
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ8_0*>(x);
   const auto* by = static_cast<const BlockQ8_0*>(y);
-  const int64_t nb = n / kQK8_0;
-  // Two accumulators hide the FMA latency.
-  __m256 acc0 = _mm256_setzero_ps();
-  __m256 acc1 = _mm256_setzero_ps();
-  int64_t b = 0;
-  for (; b + 1 < nb; b += 2) {
-    acc0 = AccumulateBlock(bx[b], by[b], acc0);
-    acc1 = AccumulateBlock(bx[b + 1], by[b + 1], acc1);
-  }
-  if (b < nb) acc0 = AccumulateBlock(bx[b], by[b], acc0);
-  *s = x86::HsumPs(_mm256_add_ps(acc0, acc1));
+  // One accumulator, blocks in order: ggml's summation (see q8_0.h).
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kQK8_0; ++b) acc = AccumulateBlock(bx[b], by[b], acc);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace edgellm::quant::q8_0

@@ -1,5 +1,6 @@
 // AVX-512 kernels of q8_0 (build with the AVX-512 flags; they need F/BW/VL/DQ, and
-// VecDotAvx512Vnni also VNNI). Two blocks share one 512-bit register: bytes 0..31 and 32..63.
+// VecDotAvx512Vnni also VNNI). The dot products keep ggml's one 8-lane accumulator (see q8_0.h),
+// so they work on 256-bit registers, VecDotAvx512Vnni with vpdpbusd for the integer sums.
 // fp16 scales go through F16C, never through fp16.h (see q8_0_avx2.cc).
 #if defined(__x86_64__)
 
@@ -12,63 +13,31 @@
 namespace edgellm::quant::q8_0 {
 namespace {
 
-inline float Scale(const BlockQ8_0& bx, const BlockQ8_0& by) {
-  return x86::HalfToFloat(bx.d) * x86::HalfToFloat(by.d);
-}
-
-// 16 int32 partial sums of qx * qy, 8 per block, for blocks b and b + 1.
+// acc + (dx * dy) * (8 partial sums of qx * qy, products 4l..4l+3 in lane l) for one block.
 template <bool kVnni>
-inline __m512i DotTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b) {
-  const __m512i qx = x86::Load2x32(bx[b].qs, bx[b + 1].qs);
-  const __m512i qy = x86::Load2x32(by[b].qs, by[b + 1].qs);
-  // Unsigned x signed products: |qx| times qy negated where qx < 0 (AVX-512 has no vpsignb; where
-  // qx == 0 the product is 0 either way).
-  const __m512i ax = _mm512_abs_epi8(qx);
-  const __m512i sy = _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
+inline __m256 AccumulateBlock(const BlockQ8_0& bx, const BlockQ8_0& by, __m256 acc) {
+  const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx.qs));
+  const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(by.qs));
+  // Unsigned x signed products: move the sign of qx onto qy.
+  const __m256i ax = _mm256_sign_epi8(qx, qx);
+  const __m256i sy = _mm256_sign_epi8(qy, qx);
+  __m256i p;
   if constexpr (kVnni) {
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), ax, sy);
+    p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ax, sy);
   } else {
-    return x86::DotU8I8(ax, sy);
+    p = x86::DotU8I8(ax, sy);
   }
-}
-
-template <bool kVnni>
-inline __m512 AccumulateTwoBlocks(const BlockQ8_0* bx, const BlockQ8_0* by, int64_t b, __m512 acc) {
-  const __m512 d = x86::Broadcast2(Scale(bx[b], by[b]), Scale(bx[b + 1], by[b + 1]));
-  return _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(DotTwoBlocks<kVnni>(bx, by, b)), acc);
+  const __m256 d = _mm256_set1_ps(x86::HalfToFloat(bx.d) * x86::HalfToFloat(by.d));
+  return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
 }
 
 template <bool kVnni>
 inline void VecDot(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ8_0*>(x);
   const auto* by = static_cast<const BlockQ8_0*>(y);
-  const int64_t nb = n / kQK8_0;
-  __m512 acc0 = _mm512_setzero_ps();
-  __m512 acc1 = _mm512_setzero_ps();
-  int64_t b = 0;
-  for (; b + 3 < nb; b += 4) {
-    acc0 = AccumulateTwoBlocks<kVnni>(bx, by, b, acc0);
-    acc1 = AccumulateTwoBlocks<kVnni>(bx, by, b + 2, acc1);
-  }
-  if (b + 1 < nb) {
-    acc0 = AccumulateTwoBlocks<kVnni>(bx, by, b, acc0);
-    b += 2;
-  }
-  float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-  if (b < nb) {  // odd block count: the last block alone, 256 bits wide
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx[b].qs));
-    const __m256i qy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(by[b].qs));
-    const __m256i ax = _mm256_sign_epi8(qx, qx);
-    const __m256i sy = _mm256_sign_epi8(qy, qx);
-    __m256i p;
-    if constexpr (kVnni) {
-      p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ax, sy);
-    } else {
-      p = x86::DotU8I8(ax, sy);
-    }
-    sum += Scale(bx[b], by[b]) * x86::HsumPs(_mm256_cvtepi32_ps(p));
-  }
-  *s = sum;
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kQK8_0; ++b) acc = AccumulateBlock<kVnni>(bx[b], by[b], acc);
+  *s = x86::HsumPs(acc);
 }
 
 }  // namespace

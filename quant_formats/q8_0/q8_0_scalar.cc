@@ -1,6 +1,7 @@
 #include <cstdint>
 
 #include "quant_formats/common/fp16.h"
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/q8_0/q8_0.h"
 
@@ -33,13 +34,13 @@ void DequantizeRow(const void* x, float* y, int64_t n) {
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ8_0*>(x);
   const auto* by = static_cast<const BlockQ8_0*>(y);
-  float sum = 0.0f;
+  float acc[8] = {};  // ggml's 8-lane accumulator (see q8_0.h)
   for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    int32_t isum = 0;
-    for (int j = 0; j < kQK8_0; ++j) isum += bx[b].qs[j] * by[b].qs[j];
-    sum += static_cast<float>(isum) * (Fp16ToFp32(bx[b].d) * Fp16ToFp32(by[b].d));
+    int w[kQK8_0];
+    for (int j = 0; j < kQK8_0; ++j) w[j] = bx[b].qs[j];
+    AccumulateBlock32(w, by[b].qs, Fp16ToFp32(bx[b].d) * Fp16ToFp32(by[b].d), acc);
   }
-  *s = sum;
+  *s = HalvingSum8(acc);
 }
 
 }  // namespace edgellm::quant::q8_0

@@ -23,6 +23,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512, kAvx512, nullptr, nullptr, QuantizeRowActAvx512, nullptr},
     {EDGE_ISA_AVX2, kAvx2, nullptr, nullptr, QuantizeRowActAvx2, nullptr},
 #endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, nullptr, nullptr, neon::QuantizeRowAct, nullptr},
+#endif
     {EDGE_ISA_SCALAR, 0, nullptr, nullptr, QuantizeRowAct, nullptr},
 };
 

@@ -33,6 +33,12 @@ void DequantizeRow(const void* x, float* y, int64_t n);
 void QuantizeRowActAvx2(const float* x, void* y, int64_t n);
 void QuantizeRowActAvx512(const float* x, void* y, int64_t n);
 #endif
+#if defined(__aarch64__)
+// NEON (q8_1_neon.cc, plain ARMv8-A): same bytes as QuantizeRowAct.
+namespace neon {
+void QuantizeRowAct(const float* x, void* y, int64_t n);
+}  // namespace neon
+#endif
 
 }  // namespace edgellm::quant::q8_1
 

@@ -20,6 +20,9 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512, kAvx512Features, nullptr, nullptr, QuantizeRowAvx512, nullptr},
     {EDGE_ISA_AVX2, kAvx2Features, nullptr, nullptr, QuantizeRowAvx2, nullptr},
 #endif
+#if defined(__aarch64__)
+    {EDGE_ISA_NEON, EDGE_CPU_NEON, nullptr, nullptr, neon::QuantizeRow, nullptr},
+#endif
     {EDGE_ISA_SCALAR, 0, nullptr, nullptr, QuantizeRowRef, nullptr},
 };
 

@@ -28,6 +28,12 @@ void DequantizeRow(const void* x, float* y, int64_t n);
 void QuantizeRowAvx2(const float* x, void* y, int64_t n);
 void QuantizeRowAvx512(const float* x, void* y, int64_t n);
 #endif
+#if defined(__aarch64__)
+// NEON (q8_K_neon.cc, plain ARMv8-A): same bytes as QuantizeRowRef for every input.
+namespace neon {
+void QuantizeRow(const float* x, void* y, int64_t n);
+}  // namespace neon
+#endif
 
 }  // namespace edgellm::quant::q8_K
 

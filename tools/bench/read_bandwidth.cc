@@ -89,7 +89,12 @@ absl::StatusOr<std::unique_ptr<ReadBandwidthProbe>> ReadBandwidthProbe::Create(s
     return absl::ResourceExhaustedError(absl::StrCat(
         "cannot allocate the read-bandwidth probe's ", bytes >> 20, " MiB: use a smaller one"));
   }
-  std::memset(data, 1, bytes);
+  // Distinct contents on every page: a hypervisor that merges identical pages (KSM) would
+  // otherwise back the whole buffer with one cached page and report cache bandwidth.
+  for (size_t i = 0; i + 8 <= bytes; i += 8) {
+    const uint64_t v = (i + 1) * 0x9E3779B97F4A7C15ull;
+    std::memcpy(data + i, &v, 8);
+  }
   return std::unique_ptr<ReadBandwidthProbe>(new ReadBandwidthProbe(data, bytes));
 }
 

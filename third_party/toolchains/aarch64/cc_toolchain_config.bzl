@@ -136,7 +136,10 @@ def _impl(ctx):
 cc_toolchain_config = rule(
     implementation = _impl,
     attrs = {
-        "gcc_version": attr.string(mandatory = True, doc = "GCC major version of the cross compiler"),
+        "gcc_version": attr.string(
+            mandatory = True,
+            doc = "GCC major version of the cross compiler",
+        ),
     },
     provides = [CcToolchainConfigInfo],
 )

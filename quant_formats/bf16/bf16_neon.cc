@@ -1,0 +1,131 @@
+// NEON kernels of bf16 (plain ARMv8-A; the BFCVT / BFDOT instructions of ARMv8.6 are not used:
+// the dot products reproduce AVX512_BF16's vdpbf16ps bit for bit, see bf16.h).
+#if defined(__aarch64__)
+
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/fp16.h"
+#include "quant_formats/common/neon_simd.h"
+
+namespace edgellm::quant::bf16::EDGELLM_NEON_NS {
+namespace {
+
+// bf16 is the top half of an fp32: widening left shifts by 16 are exact conversions.
+inline float32x4_t Low4(uint16x8_t v) {
+  return vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(v), 16));
+}
+inline float32x4_t High4(uint16x8_t v) { return vreinterpretq_f32_u32(vshll_high_n_u16(v, 16)); }
+
+// Fp32ToBf16 (fp16.h) on 4 lanes: round to nearest even, NaN quietened.
+inline uint16x4_t ToBf16(float32x4_t f) {
+  const uint32x4_t u = vreinterpretq_u32_f32(f);
+  const uint32x4_t odd = vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1));
+  const uint32x4_t rounded = vaddq_u32(u, vaddq_u32(vdupq_n_u32(0x7fff), odd));
+  const uint32x4_t is_nan =
+      vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7fffffff)), vdupq_n_u32(0x7f800000));
+  const uint32x4_t quiet = vorrq_u32(u, vdupq_n_u32(64u << 16));
+  return vshrn_n_u32(vbslq_u32(is_nan, quiet, rounded), 16);
+}
+
+// vdpbf16ps on 16 fp32 lanes held in acc[0..3] (bf16.h): lane l adds the products of elements
+// 2l + 1, then 2l, of the next 32 elements of a and b, each addition one FMA, with subnormal
+// inputs read as +0 and subnormal results flushed to signed zero.
+inline uint16x8_t Inputs(uint16x8_t h) { return vandq_u16(h, vtstq_u16(h, vdupq_n_u16(0x7f80))); }
+
+inline float32x4_t Flush(float32x4_t v) {
+  const uint32x4_t u = vreinterpretq_u32_f32(v);
+  const uint32x4_t normal = vtstq_u32(u, vdupq_n_u32(0x7f800000));
+  return vreinterpretq_f32_u32(vbslq_u32(normal, u, vandq_u32(u, vdupq_n_u32(0x80000000))));
+}
+
+inline void DotPairs32(float32x4_t* acc, const uint16_t* a, const uint16_t* b) {
+  for (int h = 0; h < 2; ++h) {
+    // val[0]: elements 2l (pairs 8h..8h+7), val[1]: elements 2l + 1.
+    const uint16x8x2_t x = vld2q_u16(a + 16 * h);
+    const uint16x8x2_t y = vld2q_u16(b + 16 * h);
+    const uint16x8_t x_even = Inputs(x.val[0]), x_odd = Inputs(x.val[1]);
+    const uint16x8_t y_even = Inputs(y.val[0]), y_odd = Inputs(y.val[1]);
+    float32x4_t& lo = acc[2 * h];
+    float32x4_t& hi = acc[2 * h + 1];
+    lo = Flush(vfmaq_f32(lo, Low4(x_odd), Low4(y_odd)));
+    hi = Flush(vfmaq_f32(hi, High4(x_odd), High4(y_odd)));
+    lo = Flush(vfmaq_f32(lo, Low4(x_even), Low4(y_even)));
+    hi = Flush(vfmaq_f32(hi, High4(x_even), High4(y_even)));
+  }
+}
+
+// HalvingSum16 (common/lane_sums.h) of lanes 0..15 held in v[0..3].
+inline float Sum16(const float32x4_t* v) {
+  const float32x4_t t = vaddq_f32(vaddq_f32(v[0], v[2]), vaddq_f32(v[1], v[3]));
+  return vpadds_f32(vadd_f32(vget_low_f32(t), vget_high_f32(t)));
+}
+
+// ggml_vec_dot_bf16 (bf16.h): two 16-lane accumulators over each 64 elements, then the tail.
+float Dot(int64_t n, const uint16_t* a, const uint16_t* b) {
+  const int64_t np = n - n % 64;
+  float32x4_t c1[4], c2[4];
+  for (int r = 0; r < 4; ++r) c1[r] = c2[r] = vdupq_n_f32(0.0f);
+  for (int64_t i = 0; i < np; i += 64) {
+    DotPairs32(c1, a + i, b + i);
+    DotPairs32(c2, a + i + 32, b + i + 32);
+  }
+  double sum = Sum16(c1);
+  sum += Sum16(c2);
+  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(Bf16ToFp32(a[i]) * Bf16ToFp32(b[i]));
+  return static_cast<float>(sum);
+}
+
+// tinyBLAS's one 16-lane accumulator (n % 32 == 0).
+float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
+  float32x4_t acc[4];
+  for (float32x4_t& v : acc) v = vdupq_n_f32(0.0f);
+  for (int64_t i = 0; i < n; i += 32) DotPairs32(acc, a + i, b + i);
+  return Sum16(acc);
+}
+
+}  // namespace
+
+void ToFloat(const void* x, float* y, int64_t n) {
+  const auto* h = static_cast<const uint16_t*>(x);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint16x8_t v = vld1q_u16(h + i);
+    vst1q_f32(y + i, Low4(v));
+    vst1q_f32(y + i + 4, High4(v));
+  }
+  for (; i < n; ++i) y[i] = Bf16ToFp32(h[i]);
+}
+
+void FromFloat(const float* x, void* y, int64_t n) {
+  auto* h = static_cast<uint16_t*>(y);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    vst1q_u16(h + i, vcombine_u16(ToBf16(vld1q_f32(x + i)), ToBf16(vld1q_f32(x + i + 4))));
+  }
+  for (; i < n; ++i) h[i] = Fp32ToBf16(x[i]);
+}
+
+void VecDot(int64_t n, float* s, const void* x, const void* y) {
+  *s = Dot(n, static_cast<const uint16_t*>(x), static_cast<const uint16_t*>(y));
+}
+
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                 size_t x_stride, const void* y, size_t y_stride) {
+  const bool gemm = n % 32 == 0;
+  for (int64_t i = 0; i < nx; ++i) {
+    const auto* a = reinterpret_cast<const uint16_t*>(static_cast<const char*>(x) + i * x_stride);
+    for (int64_t j = 0; j < ny; ++j) {
+      const auto* b =
+          reinterpret_cast<const uint16_t*>(static_cast<const char*>(y) + j * y_stride);
+      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
+    }
+  }
+}
+
+}  // namespace edgellm::quant::bf16::EDGELLM_NEON_NS
+
+#endif  // __aarch64__
