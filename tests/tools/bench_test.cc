@@ -59,7 +59,8 @@ class BenchCliTest : public ::testing::Test {
     model_ = new std::string(TmpPath("bench-model.gguf"));
     const CliRun run = Edgellm(
         "synth --arch=llama --hidden=1024 --ffn=2816 --layers=2 --heads=8 --kv_heads=4 "
-        "--type=Q8_0 --out=" + *model_);
+        "--type=Q8_0 --out=" +
+        *model_);
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
   static void TearDownTestSuite() {
@@ -97,6 +98,10 @@ TEST_F(BenchCliTest, JsonHasEveryFieldWithSaneNumbers) {
   EXPECT_GT(r.at("prefill_tokens_per_second").get<double>(), 0.0);
   EXPECT_GT(r.at("decode_tokens_per_second").get<double>(), 0.0);
   EXPECT_GT(r.at("read_bandwidth_gb_per_second").get<double>(), 0.1);
+  const nlohmann::json& before_after = r.at("read_bandwidth_before_after_gb_per_second");
+  ASSERT_EQ(before_after.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.at("read_bandwidth_gb_per_second").get<double>(),
+                   std::max(before_after[0].get<double>(), before_after[1].get<double>()));
   const double fraction = r.at("bandwidth_fraction").get<double>();
   EXPECT_GT(fraction, 0.0);
   EXPECT_LT(fraction, 2.0);
@@ -108,8 +113,8 @@ TEST_F(BenchCliTest, JsonHasEveryFieldWithSaneNumbers) {
   // Weights read per token: every tensor but token_embd, of which one row.
   absl::StatusOr<std::unique_ptr<PluginRegistry>> registry = LoadPlugins("");
   ASSERT_TRUE(registry.ok());
-  absl::StatusOr<std::unique_ptr<GgufFile>> f = GgufFile::Open(
-      *model_, [&](uint32_t id) { return (*registry)->LookupLayout(id); });
+  absl::StatusOr<std::unique_ptr<GgufFile>> f =
+      GgufFile::Open(*model_, [&](uint32_t id) { return (*registry)->LookupLayout(id); });
   ASSERT_TRUE(f.ok()) << f.status();
   uint64_t weights = 0;
   for (const Tensor& t : (*f)->tensors()) {
@@ -149,7 +154,8 @@ TEST_F(BenchCliTest, TextTableHasARowPerTestAndCombination) {
 
 TEST_F(BenchCliTest, PrefillOrDecodeAloneLeavesTheOtherNull) {
   EDGELLM_REQUIRE_SHARED();
-  CliRun run = Edgellm("bench --json --model=" + *model_ + " --n_prompt=0 --n_gen=2 -r 1 "
+  CliRun run = Edgellm("bench --json --model=" + *model_ +
+                       " --n_prompt=0 --n_gen=2 -r 1 "
                        "--probe_mib=64");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json r = nlohmann::json::parse(run.out)[0];

@@ -195,13 +195,11 @@ TEST(SynthTest, TensorTypesMatchLlamaQuantizeOutput) {
                            "Q5_1", "Q8_0", "F16", "BF16"}) {
     SCOPED_TRACE(type);
     const std::string path = TmpPath(absl::StrCat("llama256.", type, ".gguf"));
-    absl::StatusOr<SynthSummary> s =
-        Synth(*shape, type, path, 7, 2, kSmallDonor);
+    absl::StatusOr<SynthSummary> s = Synth(*shape, type, path, 7, 2, kSmallDonor);
     ASSERT_TRUE(s.ok()) << s.status();
     std::unique_ptr<GgufFile> ours = OpenGguf(path);
-    std::unique_ptr<GgufFile> theirs = OpenGguf(testing::SharedDir() +
-                                                "/models/synthetic/synth-llama-256." + type +
-                                                ".gguf");
+    std::unique_ptr<GgufFile> theirs =
+        OpenGguf(testing::SharedDir() + "/models/synthetic/synth-llama-256." + type + ".gguf");
     ASSERT_TRUE(ours && theirs);
     EXPECT_EQ(TensorTypes(*ours), TensorTypes(*theirs));
     EXPECT_EQ(*ours->GetUint("general.file_type"), *theirs->GetUint("general.file_type"));
@@ -304,8 +302,8 @@ TEST(SynthTest, TokenizerIsTheDonorsAndMetadataIsLlamaCpps) {
     const std::string path = TmpPath(absl::StrCat(shape_name, ".tok.gguf"));
     ASSERT_TRUE(Synth(shape, "Q8_0", path).ok());
     std::unique_ptr<GgufFile> f = OpenGguf(path);
-    std::unique_ptr<GgufFile> donor = OpenGguf(testing::SharedDir() + "/" +
-                                               DefaultDonor(shape.arch));
+    std::unique_ptr<GgufFile> donor =
+        OpenGguf(testing::SharedDir() + "/" + DefaultDonor(shape.arch));
     ASSERT_TRUE(f && donor);
     auto tokenizer_json = [](const GgufFile& g) {
       std::map<std::string, std::string> keys;
@@ -335,8 +333,7 @@ TEST(SynthTest, TokenizerIsTheDonorsAndMetadataIsLlamaCpps) {
 TEST(SynthTest, SameSeedGivesTheSameBytesWhateverTheThreads) {
   EDGELLM_REQUIRE_SHARED();
   const ModelShape shape = Named("tiny-qwen2");
-  const std::string a = TmpPath("det.a.gguf"), b = TmpPath("det.b.gguf"),
-                    c = TmpPath("det.c.gguf");
+  const std::string a = TmpPath("det.a.gguf"), b = TmpPath("det.b.gguf"), c = TmpPath("det.c.gguf");
   ASSERT_TRUE(Synth(shape, "Q4_K_M", a, 11, 1, kSmallDonor).ok());
   ASSERT_TRUE(Synth(shape, "Q4_K_M", b, 11, 2, kSmallDonor).ok());
   ASSERT_TRUE(Synth(shape, "Q4_K_M", c, 12, 2, kSmallDonor).ok());
@@ -430,8 +427,8 @@ TEST(SynthCliTest, CustomShapeFromSizes) {
   const std::string path = TmpPath("custom.gguf");
   const CliRun run = Edgellm(
       "synth --arch=qwen2 --hidden=128 --ffn=256 --layers=2 --heads=4 --kv_heads=2 --ctx=256 "
-      "--type=Q8_0 --json --donor=" + testing::SharedDir() + "/" + kSmallDonor +
-      " --out=" + path);
+      "--type=Q8_0 --json --donor=" +
+      testing::SharedDir() + "/" + kSmallDonor + " --out=" + path);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("\"n_vocab\": 512"));
   absl::StatusOr<std::unique_ptr<Model>> model = Model::Load(path, Registry());

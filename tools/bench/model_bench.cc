@@ -15,7 +15,9 @@ namespace {
 // Tokens evaluated before the timed decode (as llama-bench's tg starts after one token).
 constexpr int64_t kDecodePrefix = 1;
 
-uint64_t MatrixBytes(const EdgeMatrixV1& m) { return static_cast<uint64_t>(m.n_rows) * m.row_bytes; }
+uint64_t MatrixBytes(const EdgeMatrixV1& m) {
+  return static_cast<uint64_t>(m.n_rows) * m.row_bytes;
+}
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -44,8 +46,8 @@ uint64_t DecodeWeightBytes(const Model& model) {
   uint64_t bytes = model.token_embd().row_bytes;
   for (const LayerWeights& w : model.layers()) {
     bytes += 2 * c.n_embd * f;  // attn_norm, ffn_norm
-    for (const EdgeMatrixV1* m : {&w.wq, &w.wk, &w.wv, &w.wo, &w.ffn_gate, &w.ffn_up,
-                                  &w.ffn_down}) {
+    for (const EdgeMatrixV1* m :
+         {&w.wq, &w.wk, &w.wv, &w.wo, &w.ffn_gate, &w.ffn_up, &w.ffn_down}) {
       bytes += MatrixBytes(*m);
     }
     if (w.bq != nullptr) bytes += c.n_embd_q() * f;
@@ -117,8 +119,8 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
     // The token at position q reads q + 1 K and V rows per layer; q runs over
     // kDecodePrefix .. kDecodePrefix + n_gen - 1.
     const double mean_rows = kDecodePrefix + (static_cast<double>(p.n_gen) + 1) / 2;
-    result.decode_kv_bytes_per_token = 2.0 * model.config().n_layer * mean_rows *
-                                       static_cast<double>(c.kv_cache().row_bytes());
+    result.decode_kv_bytes_per_token =
+        2.0 * model.config().n_layer * mean_rows * static_cast<double>(c.kv_cache().row_bytes());
   }
   return result;
 }

@@ -86,8 +86,8 @@ absl::StatusOr<std::unique_ptr<ReadBandwidthProbe>> ReadBandwidthProbe::Create(s
   }
   auto* data = static_cast<uint8_t*>(std::aligned_alloc(kPage, bytes));
   if (data == nullptr) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "cannot allocate the read-bandwidth probe's ", bytes >> 20, " MiB: use a smaller one"));
+    return absl::ResourceExhaustedError(absl::StrCat("cannot allocate the read-bandwidth probe's ",
+                                                     bytes >> 20, " MiB: use a smaller one"));
   }
   // Distinct contents on every page: a hypervisor that merges identical pages (KSM) would
   // otherwise back the whole buffer with one cached page and report cache bandwidth.

@@ -26,8 +26,8 @@ class ReadBandwidthProbe {
  public:
   // Allocates `bytes` (rounded down to a multiple of 4 KiB, at least 1 MiB) and writes every page
   // with distinct contents, so that timing never includes page faults and no two pages can be
-  // merged by the host (which would turn the probe into a cache benchmark). InvalidArgument for less than 1 MiB;
-  // ResourceExhausted when the memory is not there.
+  // merged by the host (which would turn the probe into a cache benchmark). InvalidArgument for
+  // less than 1 MiB; ResourceExhausted when the memory is not there.
   static absl::StatusOr<std::unique_ptr<ReadBandwidthProbe>> Create(size_t bytes);
   ~ReadBandwidthProbe();
   ReadBandwidthProbe(const ReadBandwidthProbe&) = delete;

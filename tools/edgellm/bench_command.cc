@@ -1,7 +1,7 @@
 // `edgellm bench`: llama-bench's prefill (ppN) and decode (tgN) throughput for every combination
 // of --model, --backend and --threads (tools/bench/model_bench.h), and for decode the memory
 // traffic against the machine's own streaming-read bandwidth (tools/bench/read_bandwidth.h),
-// measured in this process with the same thread count right after the decode runs:
+// measured in this process with the same thread count just before and after the tests:
 //   achieved GB/s = decode bytes per token * decode tokens/s; bandwidth_fraction = achieved / read.
 // Text mode prints a table row per test as it completes; --json prints one array at the end.
 #include <algorithm>
@@ -80,7 +80,9 @@ struct Row {
   std::string backend;
   int threads = 0;
   bench::BenchResult result;
-  bench::ReadBandwidth read;
+  bench::ReadBandwidth read;  // the better of read_before and read_after
+  double read_before = 0;
+  double read_after = 0;
   double achieved_gbps() const {
     return result.decode_bytes_per_token() * result.decode_tokens_per_second.mean / 1e9;
   }
@@ -106,9 +108,9 @@ class TextTable {
     if (n_prompt > 0) {
       const bench::Stats& s = r.result.prefill_tokens_per_second;
       std::vector<std::string> cells = model;
-      for (const std::string& c : {absl::StrCat("pp", n_prompt),
-                                   absl::StrFormat("%.2f ± %.2f", s.mean, s.sd), std::string(),
-                                   std::string(), std::string(), std::string()}) {
+      for (const std::string& c :
+           {absl::StrCat("pp", n_prompt), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
+            std::string(), std::string(), std::string(), std::string()}) {
         cells.push_back(c);
       }
       PrintCells(cells);
@@ -136,9 +138,9 @@ class TextTable {
     bool right;
   };
   static constexpr Column kColumns[] = {
-      {"model", 22, false},  {"size", 10, true},     {"params", 8, true},
-      {"backend", 7, false}, {"threads", 7, true},   {"test", 6, true},
-      {"t/s", 18, true},     {"MB/token", 8, true},  {"GB/s", 7, true},
+      {"model", 22, false},   {"size", 11, true},        {"params", 8, true},
+      {"backend", 7, false},  {"threads", 7, true},      {"test", 6, true},
+      {"t/s", 18, true},      {"MB/token", 8, true},     {"GB/s", 7, true},
       {"read GB/s", 9, true}, {"% of read bw", 12, true}};
 
   static size_t CodePoints(const std::string& s) {
@@ -186,6 +188,8 @@ nlohmann::json ToJson(const Row& r, const bench::BenchParams& p) {
       {"decode_bytes_per_token", stat(tg, r.result.decode_bytes_per_token())},
       {"achieved_gb_per_second", stat(tg, r.achieved_gbps())},
       {"read_bandwidth_gb_per_second", decode ? nlohmann::json(r.read.gb_per_second) : nullptr},
+      {"read_bandwidth_before_after_gb_per_second",
+       decode ? nlohmann::json::array({r.read_before, r.read_after}) : nullptr},
       {"read_bandwidth_kernel", decode ? nlohmann::json(r.read.kernel) : nullptr},
       {"bandwidth_fraction",
        decode ? nlohmann::json(r.achieved_gbps() / r.read.gb_per_second) : nullptr},
@@ -200,9 +204,11 @@ std::vector<std::string> ExpandBenchShortFlags(int argc, char** argv) {
   const auto command = std::find_if(out.begin() + std::min(argc, 1), out.end(),
                                     [](const std::string& a) { return a.empty() || a[0] != '-'; });
   if (command == out.end() || *command != "bench") return out;
-  static constexpr std::pair<const char*, const char*> kShort[] = {
-      {"-m", "--model"}, {"-p", "--n_prompt"}, {"-n", "--n_gen"},
-      {"-r", "--repetitions"}, {"-t", "--threads"}};
+  static constexpr std::pair<const char*, const char*> kShort[] = {{"-m", "--model"},
+                                                                   {"-p", "--n_prompt"},
+                                                                   {"-n", "--n_gen"},
+                                                                   {"-r", "--repetitions"},
+                                                                   {"-t", "--threads"}};
   for (std::string& a : out) {
     for (const auto& [short_name, long_name] : kShort) {
       // "-p" (value in the next argument, which absl accepts after a long name) and "-p=512".
@@ -226,9 +232,9 @@ int RunBench(const std::vector<std::string>& args) {
   params.n_gen = absl::GetFlag(FLAGS_n_gen);
   params.repetitions = absl::GetFlag(FLAGS_repetitions);
   if (params.n_prompt < 0 || params.n_gen < 0 || params.n_prompt + params.n_gen == 0) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "-p/--n_prompt ", params.n_prompt, " and -n/--n_gen ", params.n_gen,
-        ": neither may be negative, and one must be positive")));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("-p/--n_prompt ", params.n_prompt, " and -n/--n_gen ", params.n_gen,
+                     ": neither may be negative, and one must be positive")));
   }
   if (params.repetitions <= 0) {
     return Fail(absl::InvalidArgumentError(
@@ -236,12 +242,13 @@ int RunBench(const std::vector<std::string>& args) {
   }
   const int probe_mib = absl::GetFlag(FLAGS_probe_mib);
   if (probe_mib <= 0) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--probe_mib ", probe_mib, ": must be positive")));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--probe_mib ", probe_mib, ": must be positive")));
   }
   std::vector<int> threads;
   for (const int32_t t : absl::GetFlag(FLAGS_threads).values) {
-    threads.push_back(t > 0 ? t : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    threads.push_back(t > 0 ? t
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   }
 
   absl::StatusOr<std::unique_ptr<PluginRegistry>> registry =
@@ -289,6 +296,15 @@ int RunBench(const std::vector<std::string>& args) {
     const Model& model = *loaded_models[i];
     for (const BackendPlugin* plugin : backends) {
       for (const int n_threads : threads) {
+        // The probe runs before and after the tests and the better figure is kept: on a VM the
+        // host may move the virtual CPUs (two cores of one CCD or of two reach very different
+        // bandwidths), and the machine's capability is the best it gave in that window.
+        bench::ReadBandwidth before;
+        if (probe != nullptr) {
+          absl::StatusOr<bench::ReadBandwidth> read = probe->Measure(n_threads);
+          if (!read.ok()) return Fail(read.status());
+          before = *read;
+        }
         absl::StatusOr<std::unique_ptr<Backend>> backend = plugin->Create(n_threads);
         if (!backend.ok()) return Fail(backend.status());
         Row row;
@@ -301,16 +317,18 @@ int RunBench(const std::vector<std::string>& args) {
         absl::StatusOr<bench::BenchResult> result =
             bench::RunModelBench(model, backend->get(), params);
         if (!result.ok()) {
-          return Fail(absl::Status(result.status().code(),
-                                   absl::StrCat(models[i], " on ", row.backend, ": ",
-                                                result.status().message())));
+          return Fail(absl::Status(
+              result.status().code(),
+              absl::StrCat(models[i], " on ", row.backend, ": ", result.status().message())));
         }
         row.result = *std::move(result);
         backend->reset();  // its threads would compete with the probe's
         if (probe != nullptr) {
           absl::StatusOr<bench::ReadBandwidth> read = probe->Measure(row.threads);
           if (!read.ok()) return Fail(read.status());
-          row.read = *read;
+          row.read_before = before.gb_per_second;
+          row.read_after = read->gb_per_second;
+          row.read = read->gb_per_second >= before.gb_per_second ? *read : before;
         }
         if (json) {
           out.push_back(ToJson(row, params));
@@ -325,7 +343,8 @@ int RunBench(const std::vector<std::string>& args) {
   } else if (probe != nullptr) {
     std::printf(
         "\nGB/s: decode bytes per token (weights + average KV cache) x tokens/s; read GB/s: "
-        "streaming-read probe (%zu MiB, %s loads, same threads), best of 5.\n",
+        "streaming-read probe (%zu MiB, %s loads, same threads), best of 5 trials before and 5 "
+        "after the tests.\n",
         probe->size() >> 20, probe->kernel());
   }
   return 0;

@@ -62,8 +62,8 @@ absl::StatusOr<synth::ModelShape> ShapeFromFlags() {
     absl::StatusOr<synth::ModelShape> named = synth::NamedShape(shape_name);
     if (!named.ok()) return named.status();
     if (!arch.empty() && arch != named->arch) {
-      return absl::InvalidArgumentError(absl::StrCat("--arch=", arch, " contradicts --shape=",
-                                                     shape_name, " (", named->arch, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--arch=", arch, " contradicts --shape=", shape_name, " (", named->arch, ")"));
     }
     s = *named;
   } else {
@@ -80,11 +80,13 @@ absl::StatusOr<synth::ModelShape> ShapeFromFlags() {
     const absl::Flag<int32_t>* flag;
     int64_t* field;
   };
-  const SizeFlag sizes[] = {
-      {"hidden", &FLAGS_hidden, &s.n_embd},     {"ffn", &FLAGS_ffn, &s.n_ff},
-      {"layers", &FLAGS_layers, &s.n_layer},    {"heads", &FLAGS_heads, &s.n_head},
-      {"kv_heads", &FLAGS_kv_heads, &s.n_head_kv}, {"vocab", &FLAGS_vocab, &s.n_vocab},
-      {"ctx", &FLAGS_ctx, &s.n_ctx}};
+  const SizeFlag sizes[] = {{"hidden", &FLAGS_hidden, &s.n_embd},
+                            {"ffn", &FLAGS_ffn, &s.n_ff},
+                            {"layers", &FLAGS_layers, &s.n_layer},
+                            {"heads", &FLAGS_heads, &s.n_head},
+                            {"kv_heads", &FLAGS_kv_heads, &s.n_head_kv},
+                            {"vocab", &FLAGS_vocab, &s.n_vocab},
+                            {"ctx", &FLAGS_ctx, &s.n_ctx}};
   for (const SizeFlag& z : sizes) {
     const int32_t v = absl::GetFlag(*z.flag);
     if (v < 0) {

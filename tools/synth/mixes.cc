@@ -64,8 +64,8 @@ absl::StatusOr<QuantMix> ParseQuantMix(std::string_view name, bool pure) {
   for (const MixEntry& m : kMixes) {
     if (upper == m.name) return QuantMix{m.name, m.file_type, m.base_type, pure || m.always_pure};
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown type '", std::string(name), "'; use one of ",
-                                                 absl::StrJoin(QuantMixNames(), " ")));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown type '", std::string(name), "'; use one of ", absl::StrJoin(QuantMixNames(), " ")));
 }
 
 bool UseMoreBits(int64_t layer, int64_t n_layer) {
@@ -121,10 +121,18 @@ absl::StatusOr<uint32_t> FitRowLength(uint32_t type, int64_t row_length,
   uint32_t fallback;
   switch (type) {
     case ggml_type::kQ2_K:
-    case ggml_type::kQ3_K: fallback = ggml_type::kIQ4_NL; break;
-    case ggml_type::kQ4_K: fallback = ggml_type::kQ5_0; break;
-    case ggml_type::kQ5_K: fallback = ggml_type::kQ5_1; break;
-    case ggml_type::kQ6_K: fallback = ggml_type::kQ8_0; break;
+    case ggml_type::kQ3_K:
+      fallback = ggml_type::kIQ4_NL;
+      break;
+    case ggml_type::kQ4_K:
+      fallback = ggml_type::kQ5_0;
+      break;
+    case ggml_type::kQ5_K:
+      fallback = ggml_type::kQ5_1;
+      break;
+    case ggml_type::kQ6_K:
+      fallback = ggml_type::kQ8_0;
+      break;
     default:
       return absl::InvalidArgumentError(absl::StrFormat(
           "rows of %d elements do not fit %s's blocks of %d, and %s has no fallback type: "

@@ -78,7 +78,7 @@ struct QuantMix {
   std::string name;  // canonical upper-case spelling, e.g. "Q4_K_M"
   FileType file_type = FileType::kF32;
   uint32_t base_type = ggml_type::kF32;  // the type of most 2-D weights
-  bool pure = false;                      // every 2-D weight gets base_type
+  bool pure = false;                     // every 2-D weight gets base_type
 };
 
 // Parses a --type value (case-insensitive): llama-quantize's file type names F32 F16 BF16 Q4_0

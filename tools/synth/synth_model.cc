@@ -99,8 +99,7 @@ std::string MakeTensorData(const TensorPlan& t, const QuantFormat& format, uint6
       }
     }
   };
-  const int n_workers =
-      static_cast<int>(std::min<int64_t>(n_threads, (rows + chunk - 1) / chunk));
+  const int n_workers = static_cast<int>(std::min<int64_t>(n_threads, (rows + chunk - 1) / chunk));
   std::vector<std::thread> workers;
   for (int i = 1; i < n_workers; ++i) workers.emplace_back(work);
   work();
@@ -114,8 +113,8 @@ struct Donor {
 };
 
 absl::StatusOr<Donor> ReadDonor(const std::string& path, const PluginRegistry& registry) {
-  absl::StatusOr<std::unique_ptr<GgufFile>> file = GgufFile::Open(
-      path, [&registry](uint32_t id) { return registry.LookupLayout(id); });
+  absl::StatusOr<std::unique_ptr<GgufFile>> file =
+      GgufFile::Open(path, [&registry](uint32_t id) { return registry.LookupLayout(id); });
   if (!file.ok()) return file.status();
   Donor donor;
   for (const auto& [key, value] : (*file)->metadata()) {
@@ -124,9 +123,9 @@ absl::StatusOr<Donor> ReadDonor(const std::string& path, const PluginRegistry& r
   absl::StatusOr<const std::vector<std::string>*> tokens =
       (*file)->GetStringArray("tokenizer.ggml.tokens");
   if (!tokens.ok()) {
-    return absl::NotFoundError(absl::StrCat(
-        "tokenizer donor ", path,
-        " has no tokenizer.ggml.tokens: give a GGUF with a tokenizer (--donor=FILE)"));
+    return absl::NotFoundError(
+        absl::StrCat("tokenizer donor ", path,
+                     " has no tokenizer.ggml.tokens: give a GGUF with a tokenizer (--donor=FILE)"));
   }
   donor.n_vocab = static_cast<int64_t>((*tokens)->size());
   return donor;
@@ -229,9 +228,9 @@ absl::StatusOr<ModelShape> NamedShape(std::string_view name) {
     s->tied_embeddings = z.tied;
     return s;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown shape '", std::string(name), "'; use one of ", absl::StrJoin(ShapeNames(), " "),
-                   ", or give --arch --hidden --ffn --layers --heads"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown shape '", std::string(name), "'; use one of ", absl::StrJoin(ShapeNames(), " "),
+      ", or give --arch --hidden --ffn --layers --heads"));
 }
 
 absl::Status ValidateShape(const ModelShape& s) {
@@ -240,7 +239,7 @@ absl::Status ValidateShape(const ModelShape& s) {
         absl::StrCat("unknown architecture '", s.arch, "'; use llama or qwen2"));
   }
   const std::pair<const char*, int64_t> sizes[] = {
-      {"hidden size", s.n_embd}, {"FFN size", s.n_ff},          {"layer count", s.n_layer},
+      {"hidden size", s.n_embd}, {"FFN size", s.n_ff},           {"layer count", s.n_layer},
       {"head count", s.n_head},  {"KV head count", s.n_head_kv}, {"context length", s.n_ctx}};
   for (const auto& [what, v] : sizes) {
     if (v <= 0) return absl::InvalidArgumentError(absl::StrCat(what, " ", v, " must be positive"));
@@ -257,8 +256,8 @@ absl::Status ValidateShape(const ModelShape& s) {
         "head count %d is not a multiple of the KV head count %d", s.n_head, s.n_head_kv));
   }
   if (s.head_dim() % 2 != 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "head size %d (hidden / heads) is odd: RoPE rotates pairs", s.head_dim()));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("head size %d (hidden / heads) is odd: RoPE rotates pairs", s.head_dim()));
   }
   return absl::OkStatus();
 }
@@ -340,8 +339,8 @@ absl::StatusOr<SynthSummary> WriteSyntheticModel(const SynthOptions& options,
     const QuantFormat* format = registry.FindFormat(t.type);
     if (format == nullptr) {
       return absl::NotFoundError(absl::StrFormat(
-          "%s needs type %s: no quant-format plugin loaded for it (see `edgellm plugins`)",
-          t.name, GgmlTypeName(t.type)));
+          "%s needs type %s: no quant-format plugin loaded for it (see `edgellm plugins`)", t.name,
+          GgmlTypeName(t.type)));
     }
     int64_t n = 1;
     for (const int64_t d : t.ne) n *= d;
@@ -357,8 +356,8 @@ absl::StatusOr<SynthSummary> WriteSyntheticModel(const SynthOptions& options,
   std::error_code error;
   summary.file_bytes = std::filesystem::file_size(out_path, error);
   if (error) {
-    return absl::InternalError(absl::StrCat(out_path, ": written, but its size cannot be read: ",
-                                            error.message()));
+    return absl::InternalError(
+        absl::StrCat(out_path, ": written, but its size cannot be read: ", error.message()));
   }
   return summary;
 }
