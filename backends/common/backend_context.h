@@ -24,7 +24,8 @@ struct BackendContext {
   struct PerThread {
     std::vector<uint8_t> query;  // one query head quantized for q.k
     std::vector<float> accum;    // one head's attention output being accumulated
-    std::vector<float> values;   // one dequantized V head
+    std::vector<float> values;   // one dequantized V head (or the query as floats)
+    std::vector<float> scores;   // q.k of one query head with every cache row
   };
   std::vector<PerThread> per_thread;
 };

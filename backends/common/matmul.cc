@@ -7,15 +7,16 @@
 namespace edgellm::backends {
 namespace {
 
-// Weight rows per task: enough to amortise scheduling, few enough to balance two threads.
+// Weight rows per chunk: at least kRowGrain (a GEMM kernel's row tiles fit in it), and at least
+// kMinChunkMacs multiply-adds, so that a small matmul runs on the calling thread alone.
 constexpr int64_t kRowGrain = 16;
+constexpr int64_t kMinChunkMacs = int64_t{1} << 16;
 // Tokens per tile in prefill: each weight row is read once per tile from cache.
 constexpr int64_t kTokenTile = 8;
 
 }  // namespace
 
-int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n_tokens,
-           float* y) {
+int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y) {
   const EdgeVecDotFn dot = FindVecDot(w.format, ctx.isa, ctx.cpu_features);
   if (dot == nullptr) return 1;
   const EdgeVecDotBatchFn dot_batch = FindVecDotBatch(w.format, ctx.isa, ctx.cpu_features);
@@ -27,9 +28,10 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
     ctx.activations.resize(act_row_bytes * n_tokens);
   }
   uint8_t* act = ctx.activations.data();
-  ctx.pool.ParallelFor(n_tokens, 1, [&](int64_t begin, int64_t end, int) {
+  const auto quantize_rows = [&](int64_t begin, int64_t end, int) {
     for (int64_t t = begin; t < end; ++t) quantize(x + t * n, act + t * act_row_bytes, n);
-  });
+  };
+  ctx.pool.ParallelFor(n_tokens, std::max<int64_t>(1, kMinChunkMacs / n), quantize_rows);
 
   const auto* weights = static_cast<const uint8_t*>(w.data);
   const int64_t n_rows = w.n_rows;
@@ -39,13 +41,14 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
   // do not depend on the tiling. ggml's GEMM takes only matrices whose row count is a multiple
   // of 4; the others go through vec_dot there, and here too.
   const bool batched = dot_batch != nullptr && n_tokens > 1 && n_rows % 4 == 0;
-  ctx.pool.ParallelFor(n_rows, kRowGrain, [&](int64_t r0, int64_t r1, int) {
+  const int64_t min_rows = kMinChunkMacs / (n * n_tokens) + 1;
+  const int64_t row_grain = (min_rows + kRowGrain - 1) / kRowGrain * kRowGrain;
+  ctx.pool.ParallelFor(n_rows, row_grain, [&](int64_t r0, int64_t r1, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
       const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
       if (batched) {
         dot_batch(n, r1 - r0, t1 - t0, y + t0 * n_rows + r0, static_cast<size_t>(n_rows),
-                  weights + r0 * w.row_bytes, w.row_bytes, act + t0 * act_row_bytes,
-                  act_row_bytes);
+                  weights + r0 * w.row_bytes, w.row_bytes, act + t0 * act_row_bytes, act_row_bytes);
         continue;
       }
       for (int64_t r = r0; r < r1; ++r) {

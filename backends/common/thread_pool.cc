@@ -10,6 +10,7 @@ namespace edgellm::backends {
 namespace {
 
 constexpr int kSpinIterations = 20000;
+constexpr int kGenerationShift = 40;
 
 inline void CpuRelax() {
 #if defined(__x86_64__)
@@ -38,14 +39,25 @@ ThreadPool::~ThreadPool() {
 }
 
 bool ThreadPool::HasWork(WaitArg* arg) {
-  return arg->pool->stop_.load() || arg->pool->generation_.load() != arg->seen;
+  return arg->pool->stop_.load() ||
+         (arg->pool->job_.load() >> kGenerationShift) != arg->seen_generation;
 }
 
-void ThreadPool::RunChunk(int index) {
-  const int64_t units = (n_ + grain_ - 1) / grain_;
-  const int64_t begin = std::min(n_, units * index / n_threads_ * grain_);
-  const int64_t end = std::min(n_, units * (index + 1) / n_threads_ * grain_);
-  if (begin < end) (*fn_)(begin, end, index);
+void ThreadPool::RunChunks(int thread_index) {
+  uint64_t job = job_.load(std::memory_order_acquire);
+  while (true) {
+    const uint64_t next = (job >> kChunkBits) & kChunkMask;
+    if (next >= (job & kChunkMask)) return;
+    if (!job_.compare_exchange_weak(job, job + (uint64_t{1} << kChunkBits),
+                                    std::memory_order_acq_rel, std::memory_order_acquire)) {
+      continue;
+    }
+    // Chunk `next` of this job is ours and not done, so its parameters are still in place.
+    const int64_t begin = static_cast<int64_t>(next) * chunk_;
+    (*fn_)(begin, std::min(n_, begin + chunk_), thread_index);
+    done_chunks_.fetch_add(1, std::memory_order_acq_rel);
+    job = job_.load(std::memory_order_acquire);
+  }
 }
 
 void ThreadPool::Worker(int index) {
@@ -57,9 +69,8 @@ void ThreadPool::Worker(int index) {
       mu_.Unlock();
     }
     if (stop_.load()) return;
-    arg.seen = generation_.load(std::memory_order_acquire);
-    RunChunk(index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    arg.seen_generation = job_.load(std::memory_order_acquire) >> kGenerationShift;
+    RunChunks(index);
   }
 }
 
@@ -71,17 +82,27 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
     fn(0, n, 0);
     return;
   }
+  const int64_t units = (n + grain - 1) / grain;
+  int64_t units_per_chunk =
+      std::max<int64_t>(1, units / (static_cast<int64_t>(n_threads_) * kChunksPerThread));
+  while ((units + units_per_chunk - 1) / units_per_chunk > static_cast<int64_t>(kChunkMask)) {
+    units_per_chunk *= 2;
+  }
+  const int64_t chunk = units_per_chunk * grain;
+  const auto n_chunks = static_cast<uint64_t>((n + chunk - 1) / chunk);
   fn_ = &fn;
   n_ = n;
-  grain_ = grain;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  chunk_ = chunk;
+  done_chunks_.store(0, std::memory_order_relaxed);
   {
     // Under the mutex so that sleeping workers re-check their condition.
     absl::MutexLock lock(&mu_);
-    generation_.fetch_add(1, std::memory_order_release);
+    const uint64_t generation = (job_.load() >> kGenerationShift) + 1;
+    job_.store(generation << kGenerationShift | n_chunks, std::memory_order_release);
   }
-  RunChunk(0);
-  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+  RunChunks(0);
+  for (int i = 0; done_chunks_.load(std::memory_order_acquire) != static_cast<int64_t>(n_chunks);
+       ++i) {
     if (i < kSpinIterations) {
       CpuRelax();
     } else {

@@ -1,5 +1,7 @@
 // Micro-benchmark of every loaded quant format: dequantize (to_float) and vec_dot throughput per
-// ISA kernel, in GB/s of weight data read (Google Benchmark's bytes_per_second).
+// ISA kernel, in GB/s of weight data read (Google Benchmark's bytes_per_second), and the prefill
+// GEMM path (vec_dot_batch where the kernel has one, else vec_dot for every pair) in
+// multiply-adds per second (items_per_second) on a cache-resident tile.
 //
 //   bazel run //tools/bench:quant_bench -- [--benchmark_filter=q4_K] [--plugin_dir=DIR]
 //
@@ -22,10 +24,14 @@ namespace {
 
 constexpr int64_t kCols = 4096;
 constexpr int64_t kRows = 8192;  // 32 Mi weights: 18 MiB as q4_K, 128 MiB as f32
+// The GEMM tile: the first kGemmRows weight rows (about 0.5 MiB as q4_K, so cached) times
+// kGemmTokens activation rows, as the backends' matmul hands a prefill tile to a kernel.
+constexpr int64_t kGemmRows = 128;
+constexpr int64_t kGemmTokens = 8;
 
 struct Data {
   std::vector<uint8_t> weights;      // kRows rows in the format
-  std::vector<uint8_t> activations;  // one row in the vec_dot_type
+  std::vector<uint8_t> activations;  // kGemmTokens rows in the vec_dot_type
 };
 
 Data MakeData(const QuantFormat& f, const QuantFormat& v) {
@@ -45,9 +51,11 @@ Data MakeData(const QuantFormat& f, const QuantFormat& v) {
                   f.RowBytes(kCols));
     }
   }
-  for (float& x : row) x = dist(rng);
-  d.activations.resize(v.RowBytes(kCols));
-  v.FromFloatRef(row.data(), d.activations.data(), kCols);
+  d.activations.resize(v.RowBytes(kCols) * kGemmTokens);
+  for (int t = 0; t < kGemmTokens; ++t) {
+    for (float& x : row) x = dist(rng);
+    v.FromFloatRef(row.data(), &d.activations[t * v.RowBytes(kCols)], kCols);
+  }
   return d;
 }
 
@@ -56,6 +64,7 @@ void RegisterFormat(const PluginRegistry& registry, const QuantFormat& f) {
   if (v == nullptr) return;
   auto data = std::make_shared<Data>(MakeData(f, *v));
   const size_t row_bytes = f.RowBytes(kCols);
+  const size_t act_bytes = v->RowBytes(kCols);
   const uint64_t cpu = registry.cpu_features();
   for (const EdgeQuantKernelsV1* k : f.kernels()) {
     if ((k->required_cpu_features & ~cpu) != 0) continue;
@@ -77,6 +86,28 @@ void RegisterFormat(const PluginRegistry& registry, const QuantFormat& f) {
             state.SetBytesProcessed(state.iterations() * kRows * row_bytes);
           })
           ->Unit(benchmark::kMillisecond);
+      const EdgeVecDotBatchFn batch = k->vec_dot_batch;
+      benchmark::RegisterBenchmark(
+          (std::string(f.name()) + "/gemm/" + isa + (batch ? "" : "/vec_dot")).c_str(),
+          [data, dot, batch, row_bytes, act_bytes](benchmark::State& state) {
+            std::vector<float> out(kGemmRows * kGemmTokens);
+            for (auto _ : state) {
+              if (batch != nullptr) {
+                batch(kCols, kGemmRows, kGemmTokens, out.data(), kGemmRows,
+                      data->weights.data(), row_bytes, data->activations.data(), act_bytes);
+              } else {
+                for (int64_t r = 0; r < kGemmRows; ++r) {
+                  for (int64_t t = 0; t < kGemmTokens; ++t) {
+                    dot(kCols, &out[t * kGemmRows + r], &data->weights[r * row_bytes],
+                        &data->activations[t * act_bytes]);
+                  }
+                }
+              }
+              benchmark::DoNotOptimize(out.data());
+            }
+            state.SetItemsProcessed(state.iterations() * kGemmRows * kGemmTokens * kCols);
+          })
+          ->Unit(benchmark::kMicrosecond);
     }
     const EdgeToFloatFn to_float = k->to_float != nullptr ? k->to_float
                                    : k->isa == EDGE_ISA_SCALAR ? f.desc()->to_float
