@@ -97,9 +97,12 @@ inline void Transpose8x8(__m256* r) {
 }
 
 void ScoresF16(const uint8_t* k0, size_t k_stride, const float* q, int64_t d, float* scores) {
-  // acc[g][h]: keys 8g + 4h .. 8g + 4h + 3.
-  __m256d acc[2][2];
+#if defined(__AVX512F__)
+  __m512d acc[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};  // keys 8g .. 8g + 7
+#else
+  __m256d acc[2][2];  // keys 8g + 4h .. 8g + 4h + 3
   for (auto& g : acc) g[0] = g[1] = _mm256_setzero_pd();
+#endif
   for (int64_t i0 = 0; i0 < d; i0 += 8) {
     const __m256 q8 = _mm256_loadu_ps(q + i0);
     __m256 prod[2][8];
@@ -112,14 +115,22 @@ void ScoresF16(const uint8_t* k0, size_t k_stride, const float* q, int64_t d, fl
     }
     for (int i = 0; i < 8; ++i) {
       for (int g = 0; g < 2; ++g) {
+#if defined(__AVX512F__)
+        acc[g] = _mm512_add_pd(acc[g], _mm512_cvtps_pd(prod[g][i]));
+#else
         acc[g][0] = _mm256_add_pd(acc[g][0], _mm256_cvtps_pd(_mm256_castps256_ps128(prod[g][i])));
         acc[g][1] = _mm256_add_pd(acc[g][1], _mm256_cvtps_pd(_mm256_extractf128_ps(prod[g][i], 1)));
+#endif
       }
     }
   }
   for (int g = 0; g < 2; ++g) {
+#if defined(__AVX512F__)
+    _mm256_storeu_ps(scores + 8 * g, _mm512_cvtpd_ps(acc[g]));
+#else
     _mm_storeu_ps(scores + 8 * g, _mm256_cvtpd_ps(acc[g][0]));
     _mm_storeu_ps(scores + 8 * g + 4, _mm256_cvtpd_ps(acc[g][1]));
+#endif
   }
 }
 #endif
@@ -140,9 +151,9 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
   const EdgeToFloatFn v_to_float = FindToFloat(a.v_format, ctx.isa, ctx.cpu_features);
   const bool v_half = a.v_format->type_id == kTypeF16;
   // The vectorized F16 q.k (ScoresF16) where it applies.
-  [[maybe_unused]] const bool k_half_tail =
-      a.k_format->type_id == kTypeF16 && a.k_vec_dot_format->type_id == kTypeF16 &&
-      d < kHalfBlock && d % 8 == 0;
+  [[maybe_unused]] const bool k_half_tail = a.k_format->type_id == kTypeF16 &&
+                                            a.k_vec_dot_format->type_id == kTypeF16 &&
+                                            d < kHalfBlock && d % 8 == 0;
 
   int64_t max_pos = 0;
   for (int64_t t = 0; t < a.n_tokens; ++t) max_pos = std::max<int64_t>(max_pos, a.positions[t]);

@@ -83,9 +83,11 @@ typedef void (*EdgeVecDotFn)(int64_t n, float* s, const void* x, const void* y);
 /* Batched dot for prefill: for i < nx, j < ny,
  *     s[j * s_stride + i] = dot(x + i * x_stride, y + j * y_stride)
  * strides in bytes for x and y, in floats for s. Lets a kernel reuse each loaded weight block
- * across several activation rows. Results equal `vec_dot` up to summation order: the numbers
- * ggml computes for a matmul of 2+ activation rows (its GEMM, e.g. tinyBLAS, where it has one),
- * while `vec_dot` gives its numbers for one row. Hosts use it for every tile of a 2+ row matmul. */
+ * across several activation rows. Results are the numbers ggml computes for a matmul of 2+
+ * activation rows: its GEMM's (tinyBLAS for f32/f16/bf16, which sums in another order than
+ * `vec_dot`), or, for types whose GEMM sums as `vec_dot` does or that have none (q8_0, q4_0,
+ * the k-quants), `vec_dot`'s bit for bit. A pair's result must not depend on nx, ny or where the
+ * pair sits in the tile. Hosts use it for every tile of a 2+ row matmul. */
 typedef void (*EdgeVecDotBatchFn)(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                                   const void* x, size_t x_stride, const void* y, size_t y_stride);
 

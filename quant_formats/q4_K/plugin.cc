@@ -15,10 +15,10 @@ constexpr uint64_t kAvx512Features = kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU
 
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512Features | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr, nullptr,
-     nullptr},
-    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, nullptr},
+    {EDGE_ISA_AVX512, kAvx512Features | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni,
+     VecDotBatchAvx512Vnni, nullptr, nullptr},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr, nullptr},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, nullptr, nullptr},
 #endif
 #if defined(__aarch64__)
     {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,

@@ -3,10 +3,18 @@
 // high half the high nibbles (sub-block 2c+1), which lines them up with 64 contiguous q8 bytes.
 // Without VNNI: vpmaddubsw, vpmaddwd by the scales, vpaddd. With VNNI the last two fuse into
 // vpdpwssd (a 6-bit scale times a 4-bit quant does not fit the u8 operand of vpdpbusd).
+//
+// The batched kernels (prefill) run the same steps per (row, token) pair, but unpack each weight
+// super-block once for a tile of tokens, the activation sums once for a tile of rows, and keep
+// the fp32 accumulators of two or four pairs in one register: every op is lane-wise, so each
+// pair still gets vec_dot's bits.
 #if defined(__x86_64__)
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
 #include "quant_formats/common/x86_simd.h"
@@ -74,6 +82,185 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc) + _mm_cvtss_f32(acc_m);
 }
 
+// Tile shape of the batched kernels: weight rows x tokens. Rows are handled one after the other
+// within a super-block (8 integer accumulators live), so the tile's width in tokens sets how
+// often a row is unpacked, and its height how often a token's y.d and bsums are.
+constexpr int kTileRows = 2;
+constexpr int kTileTokens = 8;
+
+// Byte shuffles of VecDot: word 2c (scale of sub-block 2c) over the low 256 bits, word 2c+1 over
+// the high 256 bits.
+inline __m512i PickScales(int c) {
+  return _mm512_inserti64x4(
+      _mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0404 * c))),
+      _mm256_set1_epi16(static_cast<int16_t>(0x0302 + 0x0404 * c)), 1);
+}
+
+// The activation sums of VecDot's min term for four q8_K blocks: 128-bit lane k holds block k's
+// words bsums[2j] + bsums[2j+1], j < 8, wrapping in int16 like VecDot's vphaddw.
+inline __m512i PairedBsums4(const BlockQ8_K& a, const BlockQ8_K& b, const BlockQ8_K& c,
+                            const BlockQ8_K& d) {
+  const __m512i ab = x86::Load2x32(a.bsums, b.bsums);
+  const __m512i cd = x86::Load2x32(c.bsums, d.bsums);
+  // The low word of dword j gets bsums[2j] + bsums[2j+1]; vpmovdw keeps exactly that word.
+  const __m256i hab = _mm512_cvtepi32_epi16(_mm512_add_epi16(ab, _mm512_srli_epi32(ab, 16)));
+  const __m256i hcd = _mm512_cvtepi32_epi16(_mm512_add_epi16(cd, _mm512_srli_epi32(cd, 16)));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(hab), hcd, 1);
+}
+
+// s[t * s_stride + r] = VecDot(row r, token t) for r < kR, t < nt <= kT (kT even), rows
+// x[r][0..nb) and tokens y[t][0..nb). y holds 4 * ceil(kT / 4) pointers; those from nt on
+// repeat a token (their results are dropped). Per super-block, each row is unpacked once for kT
+// tokens and each token's sums once for kR rows. Accumulators are VecDot's, packed: acc[r][p]
+// holds the 8 lanes of pair (r, 2p) in lanes 0..7 and of (r, 2p+1) in lanes 8..15, acc_m[r][g]
+// the 4 lanes of pair (r, 4g+k) in lanes 4k..4k+3, with the same FMAs per lane.
+template <bool kVnni, int kR, int kT>
+void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int nt, float* s,
+          size_t s_stride) {
+  static_assert(kT % 2 == 0, "tokens come in pairs");
+  constexpr int kG = (kT + 3) / 4;
+  const __m512i m4 = _mm512_set1_epi8(0xF);
+  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  // Spreads 4 floats over the four 128-bit lanes.
+  const __m512i quad_lanes = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+  __m512 acc[kR][kT / 2];
+  __m512 acc_m[kR][kG];
+#pragma GCC unroll 8
+  for (int r = 0; r < kR; ++r) {
+#pragma GCC unroll 8
+    for (int p = 0; p < kT / 2; ++p) acc[r][p] = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int g = 0; g < kG; ++g) acc_m[r][g] = _mm512_setzero_ps();
+  }
+  for (int64_t i = 0; i < nb; ++i) {
+    // Per token, for every row: y.d for two tokens per register, -y.d and the bsums for four.
+    __m512 yd2[kT / 2];
+#pragma GCC unroll 8
+    for (int p = 0; p < kT / 2; ++p) yd2[p] = x86::Broadcast2(y[2 * p][i].d, y[2 * p + 1][i].d);
+    __m512 neg_yd4[kG];
+    __m512i bsums4[kG];
+#pragma GCC unroll 8
+    for (int g = 0; g < kG; ++g) {
+      const BlockQ8_K* const* yg = y + 4 * g;
+      neg_yd4[g] = _mm512_permutexvar_ps(
+          quad_lanes,
+          _mm512_castps128_ps512(_mm_setr_ps(-yg[0][i].d, -yg[1][i].d, -yg[2][i].d, -yg[3][i].d)));
+      bsums4[g] = PairedBsums4(yg[0][i], yg[1][i], yg[2][i], yg[3][i]);
+    }
+    // One row at a time: its integer sums for every token stay in registers.
+#pragma GCC unroll 8
+    for (int r = 0; r < kR; ++r) {
+      const BlockQ4_K& b = x[r][i];
+      const __m256i sm16 = _mm256_cvtepu8_epi16(x86::ScalesMinsK4(b.scales));
+      const __m512i sc16 = _mm512_broadcast_i32x4(_mm256_castsi256_si128(sm16));
+      // VecDot's integer sums (sumi) for every token, one pair of sub-blocks at a time.
+      __m512i sumi[kT];
+#pragma GCC unroll 4
+      for (int c = 0; c < kQK_K / 64; ++c) {
+        const __m512i bits = _mm512_broadcast_i64x4(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
+        const __m512i q = _mm512_and_si512(_mm512_srlv_epi16(bits, nibble_shift), m4);
+        const __m512i scale = _mm512_shuffle_epi8(sc16, PickScales(c));
+#pragma GCC unroll 8
+        for (int t = 0; t < kT; ++t) {
+          const __m512i p16 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[t][i].qs + 64 * c));
+          if constexpr (kVnni) {
+            sumi[t] = _mm512_dpwssd_epi32(c == 0 ? _mm512_setzero_si512() : sumi[t], scale, p16);
+          } else {
+            const __m512i prod = _mm512_madd_epi16(scale, p16);
+            sumi[t] = c == 0 ? prod : _mm512_add_epi32(sumi[t], prod);
+            // Integer adds are associative: without this GCC regroups the sums of all four
+            // steps at the end, which keeps every product live and spills.
+            asm("" : "+v"(sumi[t]));
+          }
+        }
+      }
+      const __m512 xd = _mm512_set1_ps(x86::HalfToFloat(b.d));
+#pragma GCC unroll 8
+      for (int p = 0; p < kT / 2; ++p) {
+        // VecDot's fold of the two 256-bit halves, for tokens 2p and 2p+1 at once.
+        const __m512i lo = sumi[2 * p], hi = sumi[2 * p + 1];
+        const __m512i sumi8 = _mm512_add_epi32(_mm512_shuffle_i64x2(lo, hi, 0x44),
+                                               _mm512_shuffle_i64x2(lo, hi, 0xEE));
+        const __m512 d = _mm512_mul_ps(yd2[p], xd);
+        acc[r][p] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi8), acc[r][p]);
+      }
+      const __m512i mins = _mm512_broadcast_i32x4(_mm256_extracti128_si256(sm16, 1));
+      const __m512 xdmin = _mm512_set1_ps(x86::HalfToFloat(b.dmin));
+#pragma GCC unroll 8
+      for (int g = 0; g < kG; ++g) {
+        const __m512i mins_prod = _mm512_madd_epi16(mins, bsums4[g]);
+        const __m512 dmin = _mm512_mul_ps(neg_yd4[g], xdmin);
+        acc_m[r][g] = _mm512_fmadd_ps(dmin, _mm512_cvtepi32_ps(mins_prod), acc_m[r][g]);
+      }
+    }
+  }
+  // VecDot's final sums, in its order.
+#pragma GCC unroll 8
+  for (int r = 0; r < kR; ++r) {
+    alignas(64) float lanes[kT / 2][16];
+    alignas(64) float lanes_m[kG][16];
+#pragma GCC unroll 8
+    for (int p = 0; p < kT / 2; ++p) _mm512_store_ps(lanes[p], acc[r][p]);
+#pragma GCC unroll 8
+    for (int g = 0; g < kG; ++g) _mm512_store_ps(lanes_m[g], acc_m[r][g]);
+    for (int t = 0; t < nt; ++t) {
+      const float* m = &lanes_m[t / 4][4 * (t % 4)];
+      s[t * s_stride + r] =
+          HalvingSum8(&lanes[t / 2][8 * (t % 2)]) + ((m[0] + m[2]) + (m[1] + m[3]));
+    }
+  }
+}
+
+// Every row of x against the kT or fewer tokens in y (see Tile).
+template <bool kVnni, int kT>
+void TileRows(int64_t nb, int64_t nx, const uint8_t* x, size_t x_stride, const BlockQ8_K* const* y,
+              int nt, float* s, size_t s_stride) {
+  const auto row = [&](int64_t i) { return reinterpret_cast<const BlockQ4_K*>(x + i * x_stride); };
+  int64_t i = 0;
+  for (; i + kTileRows <= nx; i += kTileRows) {
+    const BlockQ4_K* rows[kTileRows];
+    for (int r = 0; r < kTileRows; ++r) rows[r] = row(i + r);
+    Tile<kVnni, kTileRows, kT>(nb, rows, y, nt, s + i, s_stride);
+  }
+  for (; i < nx; ++i) {
+    const BlockQ4_K* rows[1] = {row(i)};
+    Tile<kVnni, 1, kT>(nb, rows, y, nt, s + i, s_stride);
+  }
+}
+
+template <bool kVnni>
+void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
+                 size_t x_stride, const void* vy, size_t y_stride) {
+  static_assert(kTileTokens % 2 == 0 && kTileTokens <= 8, "see Tile");
+  const int64_t nb = n / kQK_K;
+  const auto* x = static_cast<const uint8_t*>(vx);
+  for (int64_t j0 = 0; j0 < ny; j0 += kTileTokens) {
+    const int nt = static_cast<int>(std::min<int64_t>(kTileTokens, ny - j0));
+    const BlockQ8_K* y[8];
+    for (int t = 0; t < 8; ++t) {
+      y[t] = reinterpret_cast<const BlockQ8_K*>(static_cast<const uint8_t*>(vy) +
+                                                (j0 + std::min(t, nt - 1)) * y_stride);
+    }
+    float* sj = s + j0 * s_stride;
+    // Odd token counts compute one token twice.
+    switch ((nt + 1) / 2) {
+      case 1:
+        TileRows<kVnni, 2>(nb, nx, x, x_stride, y, nt, sj, s_stride);
+        break;
+      case 2:
+        TileRows<kVnni, std::min(4, kTileTokens)>(nb, nx, x, x_stride, y, nt, sj, s_stride);
+        break;
+      case 3:
+        TileRows<kVnni, std::min(6, kTileTokens)>(nb, nx, x, x_stride, y, nt, sj, s_stride);
+        break;
+      default:
+        TileRows<kVnni, kTileTokens>(nb, nx, x, x_stride, y, nt, sj, s_stride);
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
@@ -82,6 +269,16 @@ void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* vx, const void* vy) {
   VecDot<true>(n, s, vx, vy);
+}
+
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  VecDotBatch<false>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+}
+
+void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                           const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  VecDotBatch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
 
 }  // namespace edgellm::quant::q4_K

@@ -12,15 +12,15 @@ const EdgeQuantKernelsV1 kKernels[] = {
     {EDGE_ISA_AVX512,
      EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ |
          EDGE_CPU_AVX512VNNI,
-     VecDotAvx512Vnni, nullptr, nullptr, nullptr},
+     VecDotAvx512Vnni, VecDotBatchAvx512Vnni, nullptr, nullptr},
     {EDGE_ISA_AVX512, EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ,
-     VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
-     nullptr},
+     VecDotAvx512, VecDotBatchAvx512, nullptr, nullptr},
+    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, VecDotBatchAvx2,
+     nullptr, nullptr},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,
-     nullptr},
+    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot,
+     neon_dotprod::VecDotBatch, nullptr, nullptr},
     {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
 #endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},

@@ -2,6 +2,14 @@
 // registers of 64 unsigned 6-bit quants, dotted with the q8_K bytes (vpdpbusd, or maddubs + madd),
 // scaled and summed into ggml's 8 integer lanes and offset-corrected with the q8_K group sums; the
 // float part keeps ggml's order (see q6_K.h).
+//
+// The batched kernels (prefill) work on tiles of 2 weight rows x up to 8 tokens: each zmm holds
+// one run of 32 quants of both rows, so one maddubs and one scaling madd (vpdpwssd with VNNI)
+// serve the (row, token) pairs of both rows, whose 8 integer lanes end up in the two halves of
+// one zmm, as do their 8-lane fp32 accumulators.
+#include <algorithm>
+#include <cstddef>
+
 #include "quant_formats/q6_K/q6_K.h"
 
 #if defined(__x86_64__)
@@ -48,12 +56,150 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc);
 }
 
+constexpr int kTileTokens = 8;
+
+// Tile of weight rows a, b (b may equal a) x kTokens token rows at y[t * y_stride]: out[t] gets
+// the 8-lane fp32 accumulators of (a, token t) in lanes 0..7 and of (b, token t) in lanes 8..15,
+// each lane for lane the accumulator of VecDot for that pair.
+template <bool kVnni, int kTokens>
+void Tile(int64_t nb, const BlockQ6K* a, const BlockQ6K* b, const char* y, size_t y_stride,
+          __m512 out[kTokens]) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i m30 = _mm512_set1_epi8(0x30);
+  // Word w of a maddubs over run r (bytes 2w, 2w + 1) is in group 2r + (w % 16) / 8 of row a
+  // (w < 16) or b; `scales` below has row a's 16 scales in words 0..15, row b's in 16..31.
+  const __m512i group = _mm512_set_epi16(17, 17, 17, 17, 17, 17, 17, 17, 16, 16, 16, 16, 16, 16, 16,
+                                         16, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  const BlockQ8_K* yt[kTokens];
+#pragma GCC unroll 8
+  for (int t = 0; t < kTokens; ++t) {
+    yt[t] = reinterpret_cast<const BlockQ8_K*>(y + t * y_stride);
+    out[t] = _mm512_setzero_ps();
+  }
+  for (int64_t i = 0; i < nb; ++i) {
+    // Row work, shared by the tokens: both rows' scales as int16 (a in words 0..15, b in 16..31),
+    // -32 * scale for the offset term (|.| <= 4096), both fp16 d.
+    const __m512i scales = _mm512_cvtepi8_epi16(
+        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[i].scales)),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].scales))));
+    const __m512i minus32_scales = _mm512_sub_epi16(_mm512_setzero_si512(),
+                                                    _mm512_slli_epi16(scales, 5));
+    const __m512 dx = x86::Broadcast2(x86::HalfToFloat(a[i].d), x86::HalfToFloat(b[i].d));
+    // Lane k of a pair's sums starts at -32 * (scale * bsum of groups 2k, 2k + 1), the term
+    // VecDot ends with: the int32 lanes are exact, so the order of the additions does not matter.
+    // Lanes 0..7: row a, 8..15: row b (bsums broadcast to both halves).
+    __m512i isum[kTokens];
+#pragma GCC unroll 8
+    for (int t = 0; t < kTokens; ++t) {
+      const __m512i bsums = _mm512_broadcast_i64x4(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yt[t][i].bsums)));
+      isum[t] = _mm512_madd_epi16(minus32_scales, bsums);
+    }
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      // Row a's bytes in the low 256 bits, row b's in the high ones (layout in q6_K.h).
+      const __m512i l0 = x86::Load2x32(a[i].ql + 64 * h, b[i].ql + 64 * h);
+      const __m512i l1 = x86::Load2x32(a[i].ql + 64 * h + 32, b[i].ql + 64 * h + 32);
+      const __m512i hb = x86::Load2x32(a[i].qh + 32 * h, b[i].qh + 32 * h);
+      const __m512i q[4] = {
+          _mm512_or_si512(_mm512_and_si512(l0, m4),
+                          _mm512_and_si512(_mm512_slli_epi16(hb, 4), m30)),
+          _mm512_or_si512(_mm512_and_si512(l1, m4),
+                          _mm512_and_si512(_mm512_slli_epi16(hb, 2), m30)),
+          _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4),
+                          _mm512_and_si512(hb, m30)),
+          _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4),
+                          _mm512_and_si512(_mm512_srli_epi16(hb, 2), m30)),
+      };
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) {
+        const int r = 4 * h + c;  // run of 32 weights: groups 2r, 2r + 1
+        const __m512i run_scales = _mm512_permutexvar_epi16(
+            _mm512_add_epi16(group, _mm512_set1_epi16(static_cast<int16_t>(2 * r))), scales);
+#pragma GCC unroll 8
+        for (int t = 0; t < kTokens; ++t) {
+          const __m512i act = _mm512_broadcast_i64x4(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yt[t][i].qs + 32 * r)));
+          const __m512i p = _mm512_maddubs_epi16(q[c], act);  // <= 2 * 63 * 128: exact
+          // Lane k of each half: bytes 4k..4k + 3 of the run, times the scale of their group.
+          if constexpr (kVnni) {
+            isum[t] = _mm512_dpwssd_epi32(isum[t], p, run_scales);
+          } else {
+            isum[t] = _mm512_add_epi32(isum[t], _mm512_madd_epi16(p, run_scales));
+            // Keeps GCC from re-associating the sums into a tree that holds every product
+            // live until the end (spills); costs no instruction.
+            asm("" : "+v"(isum[t]));
+          }
+        }
+      }
+    }
+    // VecDot's float steps per pair: d = d_y * d_x, then one FMA per lane.
+#pragma GCC unroll 8
+    for (int t = 0; t < kTokens; ++t) {
+      const __m512 d = _mm512_mul_ps(_mm512_set1_ps(yt[t][i].d), dx);
+      out[t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(isum[t]), out[t]);
+    }
+  }
+}
+
+// Rows i, i + 1 (or row i alone: `pair` false) x kTokens tokens into s.
+template <bool kVnni, int kTokens>
+void StoreTile(int64_t nb, const char* x, size_t x_stride, bool pair, const char* y,
+               size_t y_stride, float* s, size_t s_stride) {
+  const BlockQ6K* a = reinterpret_cast<const BlockQ6K*>(x);
+  const BlockQ6K* b = pair ? reinterpret_cast<const BlockQ6K*>(x + x_stride) : a;
+  __m512 acc[kTokens];
+  Tile<kVnni, kTokens>(nb, a, b, y, y_stride, acc);
+#pragma GCC unroll 8
+  for (int t = 0; t < kTokens; ++t) {
+    s[t * s_stride] = x86::HsumPs(_mm512_castps512_ps256(acc[t]));
+    if (pair) s[t * s_stride + 1] = x86::HsumPs(_mm512_extractf32x8_ps(acc[t], 1));
+  }
+}
+
+template <bool kVnni>
+void Batch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
+           size_t x_stride, const void* vy, size_t y_stride) {
+  const int64_t nb = n / kQK_K;
+  const char* x = static_cast<const char*>(vx);
+  const char* y = static_cast<const char*>(vy);
+  for (int64_t t0 = 0; t0 < ny; t0 += kTileTokens) {
+    const int nt = static_cast<int>(std::min<int64_t>(kTileTokens, ny - t0));
+    const char* yt = y + t0 * y_stride;
+    for (int64_t i = 0; i < nx; i += 2) {
+      const char* xi = x + i * x_stride;
+      const bool pair = i + 1 < nx;
+      float* st = s + t0 * s_stride + i;
+      switch (nt) {
+        case 1: StoreTile<kVnni, 1>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 2: StoreTile<kVnni, 2>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 3: StoreTile<kVnni, 3>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 4: StoreTile<kVnni, 4>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 5: StoreTile<kVnni, 5>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 6: StoreTile<kVnni, 6>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        case 7: StoreTile<kVnni, 7>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+        default: StoreTile<kVnni, 8>(nb, xi, x_stride, pair, yt, y_stride, st, s_stride); break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);
+}
+
+void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  Batch<false>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+}
+
+void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                           const void* x, size_t x_stride, const void* y, size_t y_stride) {
+  Batch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
 
 }  // namespace edgellm::quant::q6k

@@ -19,10 +19,11 @@ constexpr uint64_t kAvx512 =
 // semantics), so all of them feed the dot products the same bytes.
 const EdgeQuantKernelsV1 kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr,
+    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
      QuantizeRowActAvx512, DequantizeRowAvx512},
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, nullptr, QuantizeRowActAvx512, DequantizeRowAvx512},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, nullptr, QuantizeRowActAvx2, DequantizeRowAvx2},
+    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, QuantizeRowActAvx512,
+     DequantizeRowAvx512},
+    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, QuantizeRowActAvx2, DequantizeRowAvx2},
 #endif
 #if defined(__aarch64__)
     {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr,

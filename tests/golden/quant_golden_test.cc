@@ -245,6 +245,50 @@ TEST_P(QuantGoldenTest, VecDotBatchIdenticalOnEveryIsa) {
   }
 }
 
+// The backends' matmul cuts a prefill GEMM into tiles of any size (chunks of rows, tiles of
+// tokens, 1-row and 1-token tails), so a batch kernel's result for a pair must not depend on
+// the tile it was computed in, and a kernel writes only its own tile of s.
+TEST_P(QuantGoldenTest, VecDotBatchDoesNotDependOnTiling) {
+  if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
+  const std::string vec_dot_name = entry_["vec_dot_type"];
+  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
+  ASSERT_NE(v, nullptr);
+  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
+  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
+  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  int checked = 0;
+  for (const EdgeQuantKernelsV1* k : Runnable(*format_)) {
+    if (k->vec_dot_batch == nullptr) continue;
+    ++checked;
+    std::vector<float> full(kRows * kRows, NAN);
+    k->vec_dot_batch(kCols, kRows, kRows, full.data(), kRows, quant.data(), wb, act.data(), ab);
+    // (first row, rows, first token, tokens): tails of one, odd sizes, offsets.
+    constexpr int kTiles[][4] = {{0, 1, 0, 1},  {11, 1, 3, 1}, {2, 5, 1, 3},  {0, 12, 11, 1},
+                                 {5, 1, 0, 12}, {3, 9, 4, 7},  {1, 11, 0, 8}, {4, 8, 2, 9}};
+    for (const auto& [r0, nr, t0, nt] : kTiles) {
+      constexpr float kUntouched = -12345.0f;
+      const size_t stride = kRows + 3;  // wider than the tile: s_stride is honoured
+      std::vector<float> s(stride * (nt + 1), kUntouched);
+      k->vec_dot_batch(kCols, nr, nt, s.data(), stride, &quant[r0 * wb], wb, &act[t0 * ab], ab);
+      for (int t = 0; t < nt + 1; ++t) {
+        for (size_t i = 0; i < stride; ++i) {
+          const float got = s[t * stride + i];
+          if (t < nt && i < static_cast<size_t>(nr)) {
+            const float want = full[(t0 + t) * kRows + r0 + i];
+            EXPECT_EQ(0, std::memcmp(&got, &want, sizeof got))
+                << GetParam() << " " << IsaName(k->isa) << " tile " << r0 << "+" << nr << " x "
+                << t0 << "+" << nt << " pair (" << i << ", " << t << ")";
+          } else {
+            EXPECT_EQ(got, kUntouched) << GetParam() << " " << IsaName(k->isa)
+                                       << " wrote outside its tile at (" << i << ", " << t << ")";
+          }
+        }
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << GetParam() << " has no batch kernel this CPU runs";
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, QuantGoldenTest,
                          ::testing::Values("f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0",
                                            "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "q8_K",

@@ -53,11 +53,21 @@ std::vector<std::string> SplitList(const std::string& s) {
   return absl::StrSplit(s, ',', absl::SkipEmpty());
 }
 
+// A parameter count with the largest of the B, M, K suffixes that keeps it >= 1.
+std::string CountLabel(double count, const char* format) {
+  constexpr struct {
+    double scale;
+    const char* suffix;
+  } kScales[] = {{1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  for (const auto& s : kScales) {
+    if (count >= s.scale) return absl::StrCat(absl::StrFormat(format, count / s.scale), s.suffix);
+  }
+  return absl::StrFormat(format, count);
+}
+
 // "llama 1.1B Q4_K_M", as llama-bench's model column.
 std::string Describe(const Model& m) {
-  const double params = static_cast<double>(m.parameter_count());
-  const std::string size = params >= 1e9 ? absl::StrFormat("%.1fB", params / 1e9)
-                                         : absl::StrFormat("%.0fM", params / 1e6);
+  const std::string size = CountLabel(static_cast<double>(m.parameter_count()), "%.1f");
   std::string type = "?";
   if (absl::StatusOr<uint64_t> ft = m.file().GetUint("general.file_type"); ft.ok()) {
     const char* name = synth::FileTypeName(static_cast<uint32_t>(*ft));
@@ -104,7 +114,7 @@ class TextTable {
   void Print(const Row& r, int64_t n_prompt, int64_t n_gen) const {
     const std::vector<std::string> model = {
         r.description, absl::StrFormat("%.2f MiB", r.size_bytes / 1048576.0),
-        absl::StrFormat("%.2f B", r.n_params / 1e9), r.backend, absl::StrCat(r.threads)};
+        CountLabel(static_cast<double>(r.n_params), "%.2f "), r.backend, absl::StrCat(r.threads)};
     if (n_prompt > 0) {
       const bench::Stats& s = r.result.prefill_tokens_per_second;
       std::vector<std::string> cells = model;
