@@ -38,7 +38,7 @@ class ThreadPool {
 
   // Chunks per thread a ParallelFor aims at: enough to even out unequal chunks and a late
   // thread, few enough that claiming (one atomic operation per chunk) stays cheap.
-  static constexpr int64_t kChunksPerThread = 8;
+  static constexpr int64_t kChunksPerThread = 4;
 
  private:
   // The job word: generation (bits 40..63), next chunk to claim (bits 20..39), chunk count
