@@ -26,6 +26,12 @@ namespace {
 // fp16 bit pattern -> fp32 with one vcvtph2ps (exact, same as Fp16ToFp32 in fp16.h).
 inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
 
+// fp16 h in all 8 lanes as floats. A vector conversion, not a scalar one and a broadcast: the
+// compiler then keeps one vmulps per pair for a product of two block scales in GEMM tiles.
+inline __m256 HalfToFloat8(uint16_t h) {
+  return _mm256_cvtph_ps(_mm_set1_epi16(static_cast<int16_t>(h)));
+}
+
 // 16 bytes of packed 4-bit codes -> 32 bytes, one code each: byte j (j < 16) is the low nibble of
 // qs[j], byte j + 16 its high nibble. That is the element order of ggml's 32-weight 4-bit blocks.
 inline __m256i UnpackNibbles32(const uint8_t* qs) {
@@ -91,6 +97,13 @@ inline __m512i Load2x32(const void* a, const void* b) {
 inline __m512 Broadcast2(float a, float b) {
   const __m512d lo = _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(a)));
   return _mm512_castpd_ps(_mm512_insertf64x4(lo, _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+// fp16 a in lanes 0..7 and fp16 b in lanes 8..15, as floats (vcvtph2ps is exact).
+inline __m512 HalvesToFloat2(uint16_t a, uint16_t b) {
+  const __m256i h =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(a)), _mm_set1_epi16(b), 1);
+  return _mm512_cvtph_ps(h);
 }
 
 // As DotU8I8, 16 int32 lanes.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_0/q4_0.h"
 
@@ -22,74 +23,55 @@ namespace {
 constexpr int kGemmRows = 3;
 constexpr int kGemmTokens = 4;
 
-// fp16 h in all 8 lanes as floats. A vector conversion, not a scalar one and a broadcast: the
-// compiler then keeps one vmulps per pair for dx * dy (same bits as the scalar product).
-inline __m256 HalfToFloat8(uint16_t h) {
-  return _mm256_cvtph_ps(_mm_set1_epi16(static_cast<int16_t>(h)));
-}
-
 // The dot products of kRows rows at x with kTokens tokens at y, into s[j * s_stride + i].
-template <int kRows, int kTokens>
-void GemmTile(int64_t nb, const uint8_t* x, size_t x_stride, const uint8_t* y, size_t y_stride,
-              float* s, size_t s_stride) {
-  const BlockQ4_0* bx[kRows];
+struct GemmKernel {
+  template <int kRows, int kTokens>
+  static void Tile(int64_t nb, const uint8_t* x, size_t x_stride, const uint8_t* y, size_t y_stride,
+                   [[maybe_unused]] int ny, float* s, size_t s_stride) {
+    const BlockQ4_0* bx[kRows];
 #pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) bx[r] = reinterpret_cast<const BlockQ4_0*>(x + r * x_stride);
-  const BlockQ8_0* by[kTokens];
+    for (int r = 0; r < kRows; ++r) bx[r] = reinterpret_cast<const BlockQ4_0*>(x + r * x_stride);
+    const BlockQ8_0* by[kTokens];
 #pragma GCC unroll 8
-  for (int t = 0; t < kTokens; ++t) by[t] = reinterpret_cast<const BlockQ8_0*>(y + t * y_stride);
-  const __m256i eight = _mm256_set1_epi8(8);
-  const __m256i ones16 = _mm256_set1_epi16(1);
-  __m256 acc[kRows][kTokens];
+    for (int t = 0; t < kTokens; ++t) by[t] = reinterpret_cast<const BlockQ8_0*>(y + t * y_stride);
+    const __m256i eight = _mm256_set1_epi8(8);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc[kRows][kTokens];
 #pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) {
+    for (int r = 0; r < kRows; ++r) {
 #pragma GCC unroll 8
-    for (int t = 0; t < kTokens; ++t) acc[r][t] = _mm256_setzero_ps();
-  }
-  for (int64_t b = 0; b < nb; ++b) {
-    __m256i a[kTokens];
-    __m256i a8[kTokens];
-    __m256 dy[kTokens];
+      for (int t = 0; t < kTokens; ++t) acc[r][t] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < nb; ++b) {
+      __m256i a[kTokens];
+      __m256i a8[kTokens];
+      __m256 dy[kTokens];
 #pragma GCC unroll 8
-    for (int t = 0; t < kTokens; ++t) {
-      a[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(by[t][b].qs));
-      a8[t] = _mm256_maddubs_epi16(eight, a[t]);
-      dy[t] = HalfToFloat8(by[t][b].d);
+      for (int t = 0; t < kTokens; ++t) {
+        a[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(by[t][b].qs));
+        a8[t] = _mm256_maddubs_epi16(eight, a[t]);
+        dy[t] = x86::HalfToFloat8(by[t][b].d);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < kRows; ++r) {
+        const __m256i q = x86::UnpackNibbles32(bx[r][b].qs);
+        const __m256 dx = x86::HalfToFloat8(bx[r][b].d);
+#pragma GCC unroll 8
+        for (int t = 0; t < kTokens; ++t) {
+          // vec_dot's sum((q - 8) * a) = sum(q * a) - sum(8 * a) in int16, then int32.
+          const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a[t]), a8[t]);
+          const __m256i sum = _mm256_madd_epi16(p16, ones16);
+          acc[r][t] = _mm256_fmadd_ps(_mm256_mul_ps(dx, dy[t]), _mm256_cvtepi32_ps(sum), acc[r][t]);
+        }
+      }
     }
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
-      const __m256i q = x86::UnpackNibbles32(bx[r][b].qs);
-      const __m256 dx = HalfToFloat8(bx[r][b].d);
 #pragma GCC unroll 8
-      for (int t = 0; t < kTokens; ++t) {
-        // vec_dot's sum((q - 8) * a) = sum(q * a) - sum(8 * a) in int16, then int32.
-        const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a[t]), a8[t]);
-        const __m256i sum = _mm256_madd_epi16(p16, ones16);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_mul_ps(dx, dy[t]), _mm256_cvtepi32_ps(sum), acc[r][t]);
-      }
+      for (int t = 0; t < kTokens; ++t) s[t * s_stride + r] = x86::HsumPs(acc[r][t]);
     }
   }
-#pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-    for (int t = 0; t < kTokens; ++t) s[t * s_stride + r] = x86::HsumPs(acc[r][t]);
-  }
-}
-
-using GemmTileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*,
-                            size_t);
-
-// The tile kernel for rows <= kRows rows and tokens <= kTokens tokens.
-template <int kRows, int kTokens>
-GemmTileFn PickTile(int rows, int tokens) {
-  if constexpr (kRows > 1) {
-    if (rows < kRows) return PickTile<kRows - 1, kTokens>(rows, tokens);
-  }
-  if constexpr (kTokens > 1) {
-    if (tokens < kTokens) return PickTile<kRows, kTokens - 1>(rows, tokens);
-  }
-  return GemmTile<kRows, kTokens>;
-}
+};
 
 }  // namespace
 
@@ -128,17 +110,8 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
 
 void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                      size_t x_stride, const void* y, size_t y_stride) {
-  const auto* x8 = static_cast<const uint8_t*>(x);
-  const auto* y8 = static_cast<const uint8_t*>(y);
-  for (int64_t j = 0; j < ny; j += kGemmTokens) {
-    const int tokens = static_cast<int>(std::min<int64_t>(ny - j, kGemmTokens));
-    for (int64_t i = 0; i < nx; i += kGemmRows) {
-      const int rows = static_cast<int>(std::min<int64_t>(nx - i, kGemmRows));
-      PickTile<kGemmRows, kGemmTokens>(rows, tokens)(n / kBlockSize, x8 + i * x_stride, x_stride,
-                                                     y8 + j * y_stride, y_stride,
-                                                     s + j * s_stride + i, s_stride);
-    }
-  }
+  RunGemmTiles<GemmKernel, kGemmRows, kGemmTokens, 1>(n / kBlockSize, nx, ny, s, s_stride, x,
+                                                      x_stride, y, y_stride);
 }
 
 }  // namespace edgellm::quant::q4_0

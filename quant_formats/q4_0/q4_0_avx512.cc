@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_0/q4_0.h"
 
@@ -64,13 +65,6 @@ inline void DequantHalf(__m512i q, float d, float* y) {
 constexpr int kGemmRows = 4;
 constexpr int kGemmPairs = 4;
 
-// Lanes 0..7 = fp16 a, lanes 8..15 = fp16 b, as floats (vcvtph2ps is exact).
-inline __m512 HalvesToFloat2(uint16_t a, uint16_t b) {
-  const __m256i h =
-      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(a)), _mm_set1_epi16(b), 1);
-  return _mm512_cvtph_ps(h);
-}
-
 // The block's 32 codes (UnpackNibbles32's order) in bytes 0..31 and again in bytes 32..63.
 inline __m512i UnpackNibblesTwice(const uint8_t* qs) {
   const __m512i packed =
@@ -81,103 +75,76 @@ inline __m512i UnpackNibblesTwice(const uint8_t* qs) {
 
 // The dot products of kRows rows at x with the ny <= 2 * kPairs tokens at y (a shorter last
 // pair repeats its token and drops the copy), into s[j * s_stride + i].
-template <bool Vnni, int kRows, int kPairs>
-void GemmTile(int64_t nb, const uint8_t* x, size_t x_stride, const uint8_t* y, size_t y_stride,
-              int ny, float* s, size_t s_stride) {
-  const BlockQ4_0* bx[kRows];
+template <bool Vnni>
+struct GemmKernel {
+  template <int kRows, int kPairs>
+  static void Tile(int64_t nb, const uint8_t* x, size_t x_stride, const uint8_t* y, size_t y_stride,
+                   int ny, float* s, size_t s_stride) {
+    const BlockQ4_0* bx[kRows];
 #pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) bx[r] = reinterpret_cast<const BlockQ4_0*>(x + r * x_stride);
-  const BlockQ8_0* by_lo[kPairs];
-  const BlockQ8_0* by_hi[kPairs];
-#pragma GCC unroll 8
-  for (int p = 0; p < kPairs; ++p) {
-    by_lo[p] = reinterpret_cast<const BlockQ8_0*>(y + 2 * p * y_stride);
-    by_hi[p] = reinterpret_cast<const BlockQ8_0*>(y + std::min(2 * p + 1, ny - 1) * y_stride);
-  }
-  const __m512i eight = _mm512_set1_epi8(8);
-  const __m512i ones16 = _mm512_set1_epi16(1);
-  __m512 acc[kRows][kPairs];
-#pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-    for (int p = 0; p < kPairs; ++p) acc[r][p] = _mm512_setzero_ps();
-  }
-  for (int64_t b = 0; b < nb; ++b) {
-    __m512i a[kPairs];
-    __m512i corr[kPairs];
-    __m512 dy[kPairs];
+    for (int r = 0; r < kRows; ++r) bx[r] = reinterpret_cast<const BlockQ4_0*>(x + r * x_stride);
+    const BlockQ8_0* by_lo[kPairs];
+    const BlockQ8_0* by_hi[kPairs];
 #pragma GCC unroll 8
     for (int p = 0; p < kPairs; ++p) {
-      a[p] = x86::Load2x32(by_lo[p][b].qs, by_hi[p][b].qs);
-      dy[p] = HalvesToFloat2(by_lo[p][b].d, by_hi[p][b].d);
-      // sum((q - 8) * a) = sum(q * a) - sum(8 * a), with the second sum made once per token:
-      // VNNI lanes start from its negation, else it is subtracted from maddubs' int16 sums as
-      // vec_dot does.
-      if constexpr (Vnni) {
-        corr[p] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, a[p]));
-      } else {
-        corr[p] = _mm512_maddubs_epi16(eight, a[p]);
+      by_lo[p] = reinterpret_cast<const BlockQ8_0*>(y + 2 * p * y_stride);
+      by_hi[p] = reinterpret_cast<const BlockQ8_0*>(y + std::min(2 * p + 1, ny - 1) * y_stride);
+    }
+    const __m512i eight = _mm512_set1_epi8(8);
+    const __m512i ones16 = _mm512_set1_epi16(1);
+    __m512 acc[kRows][kPairs];
+#pragma GCC unroll 8
+    for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+      for (int p = 0; p < kPairs; ++p) acc[r][p] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < nb; ++b) {
+      __m512i a[kPairs];
+      __m512i corr[kPairs];
+      __m512 dy[kPairs];
+#pragma GCC unroll 8
+      for (int p = 0; p < kPairs; ++p) {
+        a[p] = x86::Load2x32(by_lo[p][b].qs, by_hi[p][b].qs);
+        dy[p] = x86::HalvesToFloat2(by_lo[p][b].d, by_hi[p][b].d);
+        // sum((q - 8) * a) = sum(q * a) - sum(8 * a), with the second sum made once per token:
+        // VNNI lanes start from its negation, else it is subtracted from maddubs' int16 sums as
+        // vec_dot does.
+        if constexpr (Vnni) {
+          corr[p] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                     _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, a[p]));
+        } else {
+          corr[p] = _mm512_maddubs_epi16(eight, a[p]);
+        }
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < kRows; ++r) {
+        const __m512i q = UnpackNibblesTwice(bx[r][b].qs);
+        const __m512 dx = _mm512_set1_ps(x86::HalfToFloat(bx[r][b].d));
+#pragma GCC unroll 8
+        for (int p = 0; p < kPairs; ++p) {
+          __m512i sum;
+          if constexpr (Vnni) {
+            sum = _mm512_dpbusd_epi32(corr[p], q, a[p]);
+          } else {
+            sum =
+                _mm512_madd_epi16(_mm512_sub_epi16(_mm512_maddubs_epi16(q, a[p]), corr[p]), ones16);
+          }
+          acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dy[p]), _mm512_cvtepi32_ps(sum), acc[r][p]);
+        }
       }
     }
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
-      const __m512i q = UnpackNibblesTwice(bx[r][b].qs);
-      const __m512 dx = _mm512_set1_ps(x86::HalfToFloat(bx[r][b].d));
 #pragma GCC unroll 8
       for (int p = 0; p < kPairs; ++p) {
-        __m512i sum;
-        if constexpr (Vnni) {
-          sum = _mm512_dpbusd_epi32(corr[p], q, a[p]);
-        } else {
-          sum = _mm512_madd_epi16(_mm512_sub_epi16(_mm512_maddubs_epi16(q, a[p]), corr[p]), ones16);
+        s[2 * p * s_stride + r] = x86::HsumPs(_mm512_castps512_ps256(acc[r][p]));
+        if (2 * p + 1 < ny) {
+          s[(2 * p + 1) * s_stride + r] = x86::HsumPs(_mm512_extractf32x8_ps(acc[r][p], 1));
         }
-        acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dy[p]), _mm512_cvtepi32_ps(sum), acc[r][p]);
       }
     }
   }
-#pragma GCC unroll 8
-  for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-    for (int p = 0; p < kPairs; ++p) {
-      s[2 * p * s_stride + r] = x86::HsumPs(_mm512_castps512_ps256(acc[r][p]));
-      if (2 * p + 1 < ny) {
-        s[(2 * p + 1) * s_stride + r] = x86::HsumPs(_mm512_extractf32x8_ps(acc[r][p], 1));
-      }
-    }
-  }
-}
-
-using GemmTileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, int, float*,
-                            size_t);
-
-// The tile kernel for rows <= kRows rows and pairs <= kPairs token pairs.
-template <bool Vnni, int kRows, int kPairs>
-GemmTileFn PickTile(int rows, int pairs) {
-  if constexpr (kRows > 1) {
-    if (rows < kRows) return PickTile<Vnni, kRows - 1, kPairs>(rows, pairs);
-  }
-  if constexpr (kPairs > 1) {
-    if (pairs < kPairs) return PickTile<Vnni, kRows, kPairs - 1>(rows, pairs);
-  }
-  return GemmTile<Vnni, kRows, kPairs>;
-}
-
-template <bool Vnni>
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride) {
-  const auto* x8 = static_cast<const uint8_t*>(x);
-  const auto* y8 = static_cast<const uint8_t*>(y);
-  for (int64_t j = 0; j < ny; j += 2 * kGemmPairs) {
-    const int tokens = static_cast<int>(std::min<int64_t>(ny - j, 2 * kGemmPairs));
-    for (int64_t i = 0; i < nx; i += kGemmRows) {
-      const int rows = static_cast<int>(std::min<int64_t>(nx - i, kGemmRows));
-      PickTile<Vnni, kGemmRows, kGemmPairs>(rows, (tokens + 1) / 2)(
-          n / kBlockSize, x8 + i * x_stride, x_stride, y8 + j * y_stride, y_stride, tokens,
-          s + j * s_stride + i, s_stride);
-    }
-  }
-}
+};
 
 }  // namespace
 
@@ -207,12 +174,14 @@ void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
 
 void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                        size_t x_stride, const void* y, size_t y_stride) {
-  VecDotBatch<false>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+  RunGemmTiles<GemmKernel<false>, kGemmRows, kGemmPairs, 2>(n / kBlockSize, nx, ny, s, s_stride, x,
+                                                            x_stride, y, y_stride);
 }
 
 void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                            const void* x, size_t x_stride, const void* y, size_t y_stride) {
-  VecDotBatch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+  RunGemmTiles<GemmKernel<true>, kGemmRows, kGemmPairs, 2>(n / kBlockSize, nx, ny, s, s_stride, x,
+                                                           x_stride, y, y_stride);
 }
 
 }  // namespace edgellm::quant::q4_0
