@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::x86 {
@@ -104,6 +105,23 @@ inline __m512 HalvesToFloat2(uint16_t a, uint16_t b) {
   const __m256i h =
       _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(a)), _mm_set1_epi16(b), 1);
   return _mm512_cvtph_ps(h);
+}
+
+// The results of GEMM accumulators that hold a token pair each (token 2p in lanes 0..7, token
+// 2p + 1 in lanes 8..15, of row r): HsumPs of each half into s[t * s_stride + r], for t < ny.
+// Needs AVX512DQ (vextractf32x8) where instantiated.
+template <int kRows, int kPairs>
+inline void StorePairSums(const __m512 (&acc)[kRows][kPairs], int ny, float* s, size_t s_stride) {
+#pragma GCC unroll 8
+  for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+    for (int p = 0; p < kPairs; ++p) {
+      s[2 * p * s_stride + r] = HsumPs(_mm512_castps512_ps256(acc[r][p]));
+      if (2 * p + 1 < ny) {
+        s[(2 * p + 1) * s_stride + r] = HsumPs(_mm512_extractf32x8_ps(acc[r][p], 1));
+      }
+    }
+  }
 }
 
 // As DotU8I8, 16 int32 lanes.

@@ -133,16 +133,7 @@ struct GemmKernel {
         }
       }
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < kRows; ++r) {
-#pragma GCC unroll 8
-      for (int p = 0; p < kPairs; ++p) {
-        s[2 * p * s_stride + r] = x86::HsumPs(_mm512_castps512_ps256(acc[r][p]));
-        if (2 * p + 1 < ny) {
-          s[(2 * p + 1) * s_stride + r] = x86::HsumPs(_mm512_extractf32x8_ps(acc[r][p], 1));
-        }
-      }
-    }
+    x86::StorePairSums<kRows, kPairs>(acc, ny, s, s_stride);
   }
 };
 
