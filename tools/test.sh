@@ -6,8 +6,10 @@
 #   N passed, N failed[, N skipped]
 # counted over gtest cases of THESE invocations (read from one Bazel build event protocol file per
 # invocation, so stale bazel-testlogs never count). A test target that fails without a gtest
-# failure in its XML (crash, timeout, build failure) counts as 1 failed. Exits non-zero if Bazel
-# failed or any test failed.
+# failure in its XML (crash, timeout, build failure) counts as 1 failed. On a full run it also runs
+# README's main-job commands as written (tools/check_readme_main_job.sh: the server answering a
+# real generation request), which counts as one test. Exits non-zero if Bazel failed or any test
+# failed.
 #
 # EDGELLM_TEST_AARCH64: auto (default: the aarch64 suite on full runs only), 1 (also with named
 # targets; fails when the cross toolchain or qemu is missing), 0 (never).
@@ -21,6 +23,12 @@ if [[ -z ${EDGELLM_SHARED:-} && -d ../shared ]]; then
 fi
 [[ -n ${EDGELLM_SHARED:-} ]] && export EDGELLM_SHARED
 echo "EDGELLM_SHARED=${EDGELLM_SHARED:-<unset>}"
+
+if ! command -v bazel >/dev/null; then
+  echo "bazel not found: run tools/install_deps.sh first (README, Set-up)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/edgellm-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -38,6 +46,12 @@ targets=(//...)
 named=0
 for a in "$@"; do [[ $a != -* ]] && targets=() && named=1; done
 run_bazel_test "$@" "${targets[@]}"
+
+# README's main job, as written there: counted as one test ("check" entry).
+if [[ $named == 0 ]]; then
+  bash tools/check_readme_main_job.sh
+  runs+=("check $?")
+fi
 
 # The aarch64 suite: every NEON kernel against the golden vectors, the plugin host, the formats'
 # own tests and model parity with llama.cpp on the scalar and neon backends, on an emulated CPU
@@ -76,8 +90,12 @@ def count(bep, rc):
     """(passed, failed, skipped) of one bazel test invocation from its BEP file."""
     results = {}      # (label, run, shard) -> (status, xml path); last attempt wins
     tests, broken = set(), set()
-    for line in open(bep):
-        ev = json.loads(line)
+    try:
+        events = [json.loads(line) for line in open(bep)]
+    except (OSError, ValueError) as e:
+        print(f"test.sh: no readable build event file from bazel ({e})", file=sys.stderr)
+        return 0, 1, 0
+    for ev in events:
         eid = ev.get("id", {})
         if "targetConfigured" in eid and "testSize" in ev.get("configured", {}):
             tests.add(eid["targetConfigured"]["label"])
@@ -125,8 +143,15 @@ bad_exit = False
 for run in sys.argv[1:]:
     bep, rc = run.rsplit(" ", 1)
     rc = int(rc)
-    # "-": a suite that could not run at all (its reason is printed above).
-    p, f, s = count(bep, rc) if bep != "-" else (0, 1, 0)
+    # "-": a suite that could not run at all (its reason is printed above);
+    # "check": one scripted check, passed when its exit status is 0.
+    if bep == "-":
+        p, f, s = 0, 1, 0
+    elif bep == "check":
+        p, f, s = (1, 0, 0) if rc == 0 else (0, 1, 0)
+        rc = 0 if rc == 0 else 1
+    else:
+        p, f, s = count(bep, rc)
     passed, failed, skipped = passed + p, failed + f, skipped + s
     bad_exit |= rc not in (0, 4)
 line = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
