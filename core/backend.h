@@ -16,15 +16,29 @@ namespace edgellm {
 
 class Backend;
 
-// A loaded backend plugin: what it is and what it needs. Create() starts an instance.
+// Why a backend ops table cannot be used (checked when its plugin loads), or "" when it is
+// complete: every v1.0 op, and from ABI 1.1 on last_error and a non-negative score.
+std::string BackendProblem(const EdgeBackendV1& plugin_ops, uint32_t abi_minor);
+
+// The default-backend score of a v1.0 backend, which cannot declare one (EDGE_BACKEND_SCORE_*).
+int32_t DefaultBackendScore(EdgeIsa isa);
+
+// A loaded backend plugin: what it is and what it needs. Create() starts an instance. Holds the
+// host's copy of the plugin's ops table with the fields its ABI minor version lacks filled in
+// (score from the ISA; no last_error, no kv_write).
 class BackendPlugin {
  public:
-  BackendPlugin(const EdgePluginV1* plugin, std::string file, uint64_t cpu_features)
-      : plugin_(plugin), file_(std::move(file)), cpu_features_(cpu_features) {}
+  // `plugin` and its backend table live in the plugin library and must outlive this object.
+  BackendPlugin(const EdgePluginV1* plugin, uint32_t abi_minor, std::string file,
+                uint64_t cpu_features);
 
   const char* name() const { return plugin_->name; }
   const char* version() const { return plugin_->version; }
-  EdgeIsa isa() const { return plugin_->backend->isa; }
+  EdgeIsa isa() const { return ops_.isa; }
+  // The ISA's name: the plugin's isa_name, else "scalar", "avx2", "avx512", "neon".
+  std::string isa_name() const;
+  int32_t score() const { return ops_.score; }
+  uint32_t abi_minor() const { return abi_minor_; }
   uint64_t required_cpu_features() const { return plugin_->required_cpu_features; }
   const std::string& file() const { return file_; }
 
@@ -34,6 +48,8 @@ class BackendPlugin {
 
  private:
   const EdgePluginV1* plugin_;
+  EdgeBackendV1 ops_;
+  uint32_t abi_minor_;
   std::string file_;
   uint64_t cpu_features_;
 };
@@ -42,6 +58,7 @@ class BackendPlugin {
 // instance's threads). Must not outlive the PluginRegistry that loaded its plugin.
 class Backend {
  public:
+  // `ops`: the host's copy held by the BackendPlugin (every field of this ABI version set).
   Backend(const EdgeBackendV1* ops, void* ctx, std::string name)
       : ops_(ops), ctx_(ctx), name_(std::move(name)) {}
   ~Backend() { ops_->destroy(ctx_); }
@@ -53,7 +70,7 @@ class Backend {
   int n_threads() const { return ops_->n_threads(ctx_); }
 
   // y = x * W^T for each of n_tokens rows of x; see EdgeBackendV1::matmul. Errors:
-  // FailedPrecondition when the weight's format has no kernel this backend can run.
+  // FailedPrecondition with the backend's own reason (last_error) when it cannot run it.
   absl::Status MatMul(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y);
   void RmsNorm(const float* x, const float* weight, float eps, int64_t n, int64_t n_rows,
                float* y) {
@@ -63,14 +80,23 @@ class Backend {
             const int32_t* positions, const EdgeRopeParamsV1& params) {
     ops_->rope(ctx_, x, n_tokens, n_heads, head_dim, positions, &params);
   }
-  // Errors: FailedPrecondition when a KV-cache format has no usable kernel.
+  // Errors: FailedPrecondition with the backend's reason when a KV-cache format has no kernel.
   absl::Status Attention(const EdgeAttentionV1& a, const float* q, float* out);
+  // Stores n_rows rows of n floats into KV-cache rows of `format` (dst_row_bytes apart), through
+  // the backend's kv_write (ggml's CPU from_float for its ISA, on its threads), or, for a
+  // backend without one (ABI 1.0), with the format's from_float_ref here. Errors:
+  // FailedPrecondition with the backend's reason.
+  absl::Status KvWrite(const EdgeQuantFormatV1& format, const float* x, int64_t n_rows,
+                       int64_t n, void* dst, size_t dst_row_bytes);
   void SiluMul(float* gate, const float* up, int64_t n) { ops_->silu_mul(ctx_, gate, up, n); }
   void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x) {
     ops_->add(ctx_, y, x, n, n_rows, broadcast_x ? 1 : 0);
   }
 
  private:
+  // The plugin's last_error, or `fallback` for a backend that has none (ABI 1.0).
+  std::string Reason(const std::string& fallback) const;
+
   const EdgeBackendV1* ops_;
   void* ctx_;
   std::string name_;

@@ -9,7 +9,8 @@
 #include <arm_neon.h>
 #endif
 
-#include "backends/common/kernels.h"
+#include "absl/strings/str_format.h"
+#include "backends/common/kernel_selection.h"
 
 namespace edgellm::backends {
 namespace {
@@ -139,16 +140,21 @@ void ScoresF16(const uint8_t* k0, size_t k_stride, const float* q, int64_t d, fl
 
 int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, float* out) {
   const int64_t d = a.head_dim;
-  if (d % a.k_format->block_size != 0 || d % a.v_format->block_size != 0 ||
-      d % a.k_vec_dot_format->block_size != 0) {
-    return 1;
+  for (const EdgeQuantFormatV1* f : {a.k_format, a.v_format, a.k_vec_dot_format}) {
+    if (d % f->block_size != 0) {
+      return ctx.Fail(absl::StrFormat("head size %d is not a multiple of %s's block size %d", d,
+                                      f->name, f->block_size));
+    }
   }
-  const EdgeVecDotFn kdot = FindVecDot(a.k_format, ctx.isa, ctx.cpu_features);
-  if (kdot == nullptr) return 1;
-  const EdgeFromFloatFn quantize_q = FindFromFloat(a.k_vec_dot_format, ctx.isa, ctx.cpu_features);
-  [[maybe_unused]] const EdgeToFloatFn q_to_float =
-      FindToFloat(a.k_vec_dot_format, ctx.isa, ctx.cpu_features);
-  const EdgeToFloatFn v_to_float = FindToFloat(a.v_format, ctx.isa, ctx.cpu_features);
+  const EdgeVecDotFn kdot = ctx.kernels.Get(a.k_format).vec_dot;
+  if (kdot == nullptr) {
+    return ctx.Fail(absl::StrFormat("%s has no vec_dot kernel: it cannot hold keys",
+                                    a.k_format->name));
+  }
+  const FormatKernels& kq = ctx.kernels.Get(a.k_vec_dot_format);
+  const EdgeFromFloatFn quantize_q = kq.from_float;
+  [[maybe_unused]] const EdgeToFloatFn q_to_float = kq.to_float;
+  const EdgeToFloatFn v_to_float = ctx.kernels.Get(a.v_format).to_float;
   const bool v_half = a.v_format->type_id == kTypeF16;
   // The vectorized F16 q.k (ScoresF16) where it applies.
   [[maybe_unused]] const bool k_half_tail = a.k_format->type_id == kTypeF16 &&

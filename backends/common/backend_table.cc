@@ -5,8 +5,9 @@
 
 #include "backends/common/attention.h"
 #include "backends/common/backend_context.h"
+#include "backends/common/kv_write.h"
 #include "backends/common/matmul.h"
-#include "backends/common/reference_ops.h"
+#include "backends/common/row_ops.h"
 
 namespace edgellm::backends {
 namespace {
@@ -49,26 +50,33 @@ void SiluMulOp(void* ctx, float* gate, const float* up, int64_t n) {
   SiluMul(Ctx(ctx).pool, gate, up, n);
 }
 
+const char* LastErrorOp(void* ctx) { return Ctx(ctx).last_error.c_str(); }
+
+int KvWriteOp(void* ctx, const EdgeQuantFormatV1* format, const float* x, int64_t n_rows,
+              int64_t n, void* dst, size_t dst_row_bytes) {
+  return KvWrite(Ctx(ctx), *format, x, n_rows, n, dst, dst_row_bytes);
+}
+
 void AddOp(void*, float* y, const float* x, int64_t n, int64_t n_rows, int broadcast_x) {
   Add(y, x, n, n_rows, broadcast_x != 0);
 }
 
-template <EdgeIsa kIsa>
+template <EdgeIsa kIsa, int32_t kScore>
 constexpr EdgeBackendV1 kTable = {
-    kIsa, Create<kIsa>, Destroy, NThreads, MatMulOp, RmsNormOp, RopeOp, AttentionOp,
-    SiluMulOp, AddOp,
+    kIsa,      Create<kIsa>, Destroy,     NThreads,    MatMulOp,  RmsNormOp, RopeOp,
+    AttentionOp, SiluMulOp,  AddOp,       kScore,      nullptr,   LastErrorOp, KvWriteOp,
 };
 
 }  // namespace
 
 const EdgeBackendV1* BackendTable(EdgeIsa isa) {
   switch (isa) {
-    case EDGE_ISA_SCALAR: return &kTable<EDGE_ISA_SCALAR>;
-    case EDGE_ISA_AVX2: return &kTable<EDGE_ISA_AVX2>;
-    case EDGE_ISA_AVX512: return &kTable<EDGE_ISA_AVX512>;
-    case EDGE_ISA_NEON: return &kTable<EDGE_ISA_NEON>;
+    case EDGE_ISA_SCALAR: return &kTable<EDGE_ISA_SCALAR, EDGE_BACKEND_SCORE_SCALAR>;
+    case EDGE_ISA_AVX2: return &kTable<EDGE_ISA_AVX2, EDGE_BACKEND_SCORE_AVX2>;
+    case EDGE_ISA_AVX512: return &kTable<EDGE_ISA_AVX512, EDGE_BACKEND_SCORE_AVX512>;
+    case EDGE_ISA_NEON: return &kTable<EDGE_ISA_NEON, EDGE_BACKEND_SCORE_NEON>;
+    default: return nullptr;
   }
-  return nullptr;
 }
 
 }  // namespace edgellm::backends

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "backends/common/kernels.h"
+#include "absl/strings/str_format.h"
+#include "backends/common/kernel_selection.h"
 
 namespace edgellm::backends {
 namespace {
@@ -17,10 +18,14 @@ constexpr int64_t kTokenTile = 8;
 }  // namespace
 
 int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y) {
-  const EdgeVecDotFn dot = FindVecDot(w.format, ctx.isa, ctx.cpu_features);
-  if (dot == nullptr) return 1;
-  const EdgeVecDotBatchFn dot_batch = FindVecDotBatch(w.format, ctx.isa, ctx.cpu_features);
-  const EdgeFromFloatFn quantize = FindFromFloat(w.vec_dot_format, ctx.isa, ctx.cpu_features);
+  const FormatKernels& kw = ctx.kernels.Get(w.format);
+  const EdgeVecDotFn dot = kw.vec_dot;
+  if (dot == nullptr) {
+    return ctx.Fail(absl::StrFormat("%s has no vec_dot kernel: it cannot be a weight format",
+                                    w.format->name));
+  }
+  const EdgeVecDotBatchFn dot_batch = kw.vec_dot_batch;
+  const EdgeFromFloatFn quantize = ctx.kernels.Get(w.vec_dot_format).from_float;
 
   const int64_t n = w.n_cols;
   const size_t act_row_bytes = RowBytes(w.vec_dot_format, n);
@@ -39,8 +44,10 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
   // tinyBLAS, for the types that have one), vec_dot ggml's numbers for one row. So the batched
   // kernel serves every token tile of a 2+ token matmul, 1-token tails included, and the results
   // do not depend on the tiling. ggml's GEMM takes only matrices whose row count is a multiple
-  // of 4; the others go through vec_dot there, and here too.
-  const bool batched = dot_batch != nullptr && n_tokens > 1 && n_rows % 4 == 0;
+  // of 4; the others go through vec_dot there, and here too, unless the kernel declares that it
+  // gives vec_dot's bits anyway (EDGE_KERNEL_BATCH_MATCHES_VEC_DOT).
+  const bool exact = (kw.flags & EDGE_KERNEL_BATCH_MATCHES_VEC_DOT) != 0;
+  const bool batched = dot_batch != nullptr && n_tokens > 1 && (n_rows % 4 == 0 || exact);
   const int64_t min_rows = kMinChunkMacs / (n * n_tokens) + 1;
   const int64_t row_grain = (min_rows + kRowGrain - 1) / kRowGrain * kRowGrain;
   ctx.pool.ParallelFor(n_rows, row_grain, [&](int64_t r0, int64_t r1, int) {

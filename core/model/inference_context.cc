@@ -125,7 +125,7 @@ absl::Status InferenceContext::EvalChunk(const int32_t* tokens, int64_t n, int64
     if (w.bv != nullptr) be.Add(v_.data(), w.bv, KV, n, true);
     be.Rope(q_.data(), n, c.n_head, c.head_dim, positions_.data(), rope_);
     be.Rope(k_.data(), n, c.n_head_kv, c.head_dim, positions_.data(), rope_);
-    kv_->Write(l, pos, n, k_.data(), v_.data());
+    if (absl::Status s = kv_->Write(be, l, pos, n, k_.data(), v_.data()); !s.ok()) return s;
     if (l == n_layer - 1 && n_out == 0) break;  // only the cache was wanted
 
     EdgeAttentionV1 a{};

@@ -63,13 +63,16 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(const PluginRegistry& r
   return cache;
 }
 
-void KvCache::Write(int64_t layer, int64_t pos, int64_t n, const float* k, const float* v) {
-  uint8_t* k_rows = data_.get() + Offset(layer, 0) + static_cast<size_t>(pos) * row_bytes_;
-  uint8_t* v_rows = data_.get() + Offset(layer, 1) + static_cast<size_t>(pos) * row_bytes_;
-  for (int64_t i = 0; i < n; ++i) {
-    format_->FromFloatRef(k + i * row_elements_, k_rows + i * row_bytes_, row_elements_);
-    format_->FromFloatRef(v + i * row_elements_, v_rows + i * row_bytes_, row_elements_);
+absl::Status KvCache::Write(Backend& backend, int64_t layer, int64_t pos, int64_t n,
+                            const float* k, const float* v) {
+  const size_t at = static_cast<size_t>(pos) * row_bytes_;
+  if (absl::Status s = backend.KvWrite(*format_->desc(), k, n, row_elements_,
+                                       data_.get() + Offset(layer, 0) + at, row_bytes_);
+      !s.ok()) {
+    return s;
   }
+  return backend.KvWrite(*format_->desc(), v, n, row_elements_,
+                         data_.get() + Offset(layer, 1) + at, row_bytes_);
 }
 
 absl::Status KvCache::Truncate(int64_t n) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/backend.h"
 #include "core/plugin/plugin_registry.h"
 #include "core/quant_format.h"
 
@@ -50,9 +51,11 @@ class KvCache {
   const void* v(int64_t layer) const { return data_.get() + Offset(layer, 1); }
 
   // Quantizes n rows of n_kv_heads * head_dim floats (k and v: row-major [n][...]) into layer
-  // `layer` at positions pos..pos+n-1. Requires 0 <= pos, pos + n <= n_ctx(); n_past() is not
-  // changed (see Commit), so a failed evaluation leaves the valid prefix as it was.
-  void Write(int64_t layer, int64_t pos, int64_t n, const float* k, const float* v);
+  // `layer` at positions pos..pos+n-1, through the backend's KV-cache write (Backend::KvWrite).
+  // Requires 0 <= pos, pos + n <= n_ctx(); n_past() is not changed (see Commit), so a failed
+  // evaluation leaves the valid prefix as it was. Errors: the backend's, as Backend::KvWrite.
+  absl::Status Write(Backend& backend, int64_t layer, int64_t pos, int64_t n, const float* k,
+                     const float* v);
   // Marks positions up to n_past (inclusive bound) valid after every layer was written.
   // Requires n_past() <= n_past <= n_ctx().
   void Commit(int64_t n_past) { n_past_ = n_past; }

@@ -1,12 +1,25 @@
-/* edgellm plugin ABI, version 1.
+/* edgellm plugin ABI, version 1.1.
  *
  * The one boundary between the core and everything that computes. It is plain C so that a
  * third-party plugin can be built with another compiler against this header alone.
  *
  * A plugin is a shared library exporting
  *     const EdgePluginV1* edgellm_plugin_v1(void);
- * The host reads `abi_version` first and refuses the library when it differs from
- * EDGELLM_PLUGIN_ABI_VERSION; the rest of the struct is read only after that check.
+ * The host reads `abi_version` first: major version in the low 16 bits, minor in the high 16
+ * (a v1.0 plugin wrote 1, which reads as 1.0). It refuses another major version, or a minor
+ * version newer than its own; the rest of the struct is read only after that check.
+ *
+ * How the ABI grows (the promise to plugins built against an older header of this major version):
+ *   - new fields go at the END of a struct and are marked "since 1.N"; the host reads a field
+ *     only when the plugin's minor version is at least N, so a v1.0 plugin keeps loading and
+ *     computing the same bits. Nothing is removed, reordered or changes meaning in major 1.
+ *   - EdgeQuantKernelsV1 is an array element, so it never grows; what a kernel entry declares
+ *     beyond it goes in the parallel EdgeQuantKernelCapsV1 table, read with its explicit stride.
+ *   - descriptors the host passes back to a backend (EdgeMatrixV1::format, ...) are the host's
+ *     own copies with every field of the host's version filled in (absent ones zero), so a
+ *     backend may read every field of the header it was built with.
+ *   - optional functions that do not belong in a table are found by name through
+ *     EdgePluginV1::get_proc_address (since 1.1).
  *
  * Conventions for every function pointer below:
  *   - n counts elements (not bytes); for a quantized row n is a multiple of the format's block_size.
@@ -24,7 +37,9 @@
 extern "C" {
 #endif
 
-#define EDGELLM_PLUGIN_ABI_VERSION 1u
+#define EDGELLM_PLUGIN_ABI_MAJOR 1u
+#define EDGELLM_PLUGIN_ABI_MINOR 1u
+#define EDGELLM_PLUGIN_ABI_VERSION ((EDGELLM_PLUGIN_ABI_MINOR << 16) | EDGELLM_PLUGIN_ABI_MAJOR)
 #define EDGELLM_PLUGIN_ENTRY_SYMBOL "edgellm_plugin_v1"
 
 /* Plugin kinds. */
@@ -57,12 +72,15 @@ typedef enum EdgePluginKind {
 #define EDGE_CPU_I8MM         (1ull << 35)
 #define EDGE_CPU_SVE          (1ull << 36)
 
-/* Instruction-set families a kernel or backend targets. */
+/* Instruction-set families a kernel or backend targets. A backend matches a format's kernel
+ * entries by this value. A third-party ISA takes a value from EDGE_ISA_USER_FIRST up and names
+ * itself through EdgeBackendV1::isa_name; formats that ship kernels for it use the same value. */
 typedef enum EdgeIsa {
   EDGE_ISA_SCALAR = 0,
   EDGE_ISA_AVX2 = 1,
   EDGE_ISA_AVX512 = 2,
   EDGE_ISA_NEON = 3,
+  EDGE_ISA_USER_FIRST = 256,
 } EdgeIsa;
 
 /* ---------------------------------------------------------------------------------------------
@@ -92,7 +110,9 @@ typedef void (*EdgeVecDotBatchFn)(int64_t n, int64_t nx, int64_t ny, float* s, s
                                   const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 /* One ISA's kernels. Any pointer may be NULL: the caller then uses the format's scalar kernel
- * (vec_dot), `from_float_ref` (from_float) or `to_float` (to_float). */
+ * (vec_dot), `from_float_ref` (from_float) or `to_float` (to_float). An entry with
+ * vec_dot_batch must have vec_dot. Frozen for major 1 (it is an array element): new per-entry
+ * declarations go in EdgeQuantKernelCapsV1. */
 typedef struct EdgeQuantKernelsV1 {
   EdgeIsa isa;
   uint64_t required_cpu_features; /* every bit must be present to run these kernels */
@@ -104,6 +124,18 @@ typedef struct EdgeQuantKernelsV1 {
   EdgeToFloatFn to_float;
 } EdgeQuantKernelsV1;
 
+/* Kernel flags (EdgeQuantKernelCapsV1::flags). */
+/* vec_dot_batch gives, for every pair, the same bits as vec_dot (true of the integer GEMMs of
+ * the block formats, not of f32/f16/bf16's tinyBLAS order): the host may then use it for any
+ * matmul, whatever its row count, and for one activation row. */
+#define EDGE_KERNEL_BATCH_MATCHES_VEC_DOT (1u << 0)
+
+/* What kernel entry i declares beyond its functions (since 1.1). Grows at the end; the plugin
+ * says how long its entries are through EdgeQuantFormatV1::kernel_caps_stride. */
+typedef struct EdgeQuantKernelCapsV1 {
+  uint32_t flags;  /* EDGE_KERNEL_* bits; unknown bits are ignored */
+} EdgeQuantKernelCapsV1;
+
 typedef struct EdgeQuantFormatV1 {
   uint32_t type_id;        /* GGUF / ggml type id, e.g. 12 for Q4_K */
   const char* name;        /* ggml's spelling, e.g. "q4_K" */
@@ -113,9 +145,15 @@ typedef struct EdgeQuantFormatV1 {
   EdgeToFloatFn to_float;            /* required: bit-exact with ggml's dequantize_row_<type> */
   EdgeFromFloatFn from_float_ref;    /* required: bit-exact with ggml's quantize_row_<type>_ref */
   /* Kernels per ISA, best first; the first entry whose isa matches a backend and whose features
-   * the CPU has is used. The EDGE_ISA_SCALAR entry must exist when vec_dot is supported at all. */
+   * the CPU has is used. The EDGE_ISA_SCALAR entry must exist when vec_dot is supported at all
+   * (the host refuses the plugin otherwise): every backend falls back to it. */
   const EdgeQuantKernelsV1* kernels;
   size_t n_kernels;
+  /* since 1.1: NULL (nothing declared), or n_kernels entries parallel to `kernels`, each
+   * kernel_caps_stride bytes long (sizeof(EdgeQuantKernelCapsV1) of the plugin's header; at
+   * least 4). */
+  const EdgeQuantKernelCapsV1* kernel_caps;
+  size_t kernel_caps_stride;
 } EdgeQuantFormatV1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -168,6 +206,12 @@ typedef struct EdgeBackendOptionsV1 {
   uint64_t cpu_features;  /* EDGE_CPU_* detected by the host; pick kernels with these */
 } EdgeBackendOptionsV1;
 
+/* Default-backend scores of v1.0 backends, which cannot declare one (by their EdgeIsa). */
+#define EDGE_BACKEND_SCORE_SCALAR 100
+#define EDGE_BACKEND_SCORE_NEON 200
+#define EDGE_BACKEND_SCORE_AVX2 200
+#define EDGE_BACKEND_SCORE_AVX512 300
+
 typedef struct EdgeBackendV1 {
   EdgeIsa isa;
   /* Returns a context, or NULL with a message in err (NUL-terminated, at most err_len bytes). */
@@ -177,7 +221,8 @@ typedef struct EdgeBackendV1 {
 
   /* y[t][r] = dot(w row r, x[t]) for t < n_tokens, r < w->n_rows. x: row-major
    * [n_tokens][w->n_cols] floats, quantized internally to w->vec_dot_format. y: row-major
-   * [n_tokens][w->n_rows]. Returns 0, or non-zero when the format has no usable kernel. */
+   * [n_tokens][w->n_rows]. Returns 0, or non-zero when the format has no usable kernel (why:
+   * last_error). */
   int (*matmul)(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens, float* y);
 
   /* y[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight, rows of n floats (RMSNorm, Zhang & Sennrich
@@ -191,7 +236,7 @@ typedef struct EdgeBackendV1 {
                const int32_t* positions, const EdgeRopeParamsV1* params);
 
   /* out: row-major [n_tokens][n_heads * head_dim]; q: same layout. Causal softmax(q.k * scale).v.
-   * Returns 0, or non-zero when a cache format has no usable kernel. */
+   * Returns 0, or non-zero when a cache format has no usable kernel (why: last_error). */
   int (*attention)(void* ctx, const EdgeAttentionV1* a, const float* q, float* out);
 
   /* gate[i] = silu(gate[i]) * up[i] for i < n (SwiGLU, Shazeer 2020). */
@@ -199,6 +244,22 @@ typedef struct EdgeBackendV1 {
 
   /* y[r][i] += x[r][i] for r < n_rows, i < n; with broadcast_x, x is one row added to every row. */
   void (*add)(void* ctx, float* y, const float* x, int64_t n, int64_t n_rows, int broadcast_x);
+
+  /* since 1.1 ------------------------------------------------------------------------------ */
+  /* Preference when the user names no backend: the host picks the highest-scoring backend this
+   * CPU runs (ties: the first by name). In-tree: scalar 100, neon/avx2 200, avx512 300. */
+  int32_t score;
+  /* The ISA's name, for ISAs from EDGE_ISA_USER_FIRST up ("rvv"); NULL: the EdgeIsa's own. */
+  const char* isa_name;
+  /* Required. Why the last op of this context returned non-zero: NUL-terminated, valid until
+   * the next op on ctx. */
+  const char* (*last_error)(void* ctx);
+  /* Optional (NULL: the host quantizes with the format's from_float_ref on its own thread).
+   * Stores n_rows rows of n floats from x (row-major [n_rows][n]) into a KV cache of `format`:
+   * row r at dst + r * dst_row_bytes, quantized as ggml's CPU from_float for the ISA does
+   * (ggml_cpy / set_rows into the cache). Returns 0, or non-zero (why: last_error). */
+  int (*kv_write)(void* ctx, const EdgeQuantFormatV1* format, const float* x, int64_t n_rows,
+                  int64_t n, void* dst, size_t dst_row_bytes);
 } EdgeBackendV1;
 
 /* ---------------------------------------------------------------------------------------------
@@ -213,6 +274,9 @@ typedef struct EdgePluginV1 {
   uint64_t required_cpu_features;  /* the host refuses the plugin when the CPU lacks any */
   const EdgeBackendV1* backend;            /* kind == EDGE_PLUGIN_BACKEND */
   const EdgeQuantFormatV1* quant_format;   /* kind == EDGE_PLUGIN_QUANT_FORMAT */
+  /* since 1.1: optional functions by name (NULL for a name the plugin does not know), e.g. a
+   * capability a later minor version defines without growing a table. NULL: none. */
+  const void* (*get_proc_address)(const char* name);
 } EdgePluginV1;
 
 typedef const EdgePluginV1* (*EdgePluginEntryV1)(void);

@@ -10,48 +10,33 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/cpu_features.h"
+#include "core/plugin/abi_compat.h"
 #include "core/gguf/ggml_type_names.h"
 
 namespace edgellm {
 namespace {
 
-// Why a descriptor cannot be used, or "" when it is complete.
-std::string DescriptorProblem(const EdgePluginV1& p) {
+// Why a descriptor cannot be used, or "" when it is complete. `p` is the host's copy (fields
+// the plugin's minor version lacks are zero); the tables it points to are read only as far as
+// that version declares.
+std::string DescriptorProblem(const EdgePluginV1& p, uint32_t minor) {
   if (p.name == nullptr || p.name[0] == '\0') return "descriptor has no name";
   if (p.version == nullptr) return "descriptor has no version";
   if (p.kind == EDGE_PLUGIN_QUANT_FORMAT) {
     const EdgeQuantFormatV1* f = p.quant_format;
     if (f == nullptr) return "quant-format plugin without a quant_format table";
-    if (f->name == nullptr || std::string_view(f->name) != p.name) {
+    if (f->name != nullptr && std::string_view(f->name) != p.name) {
       return "quant_format name differs from the plugin name";
     }
-    if (f->block_size <= 0 || f->type_size == 0) return "block size or bytes per block is zero";
-    if (f->to_float == nullptr || f->from_float_ref == nullptr) {
-      return "to_float or from_float_ref missing";
-    }
-    if (f->n_kernels > 0 && f->kernels == nullptr) return "kernel table missing";
-    return "";
+    return QuantFormatProblem(
+        CopyDeclared(f, DeclaredBytes<EdgeQuantFormatV1>(minor, kQuantFormatBytesV1_0)), minor);
   }
   if (p.kind == EDGE_PLUGIN_BACKEND) {
-    const EdgeBackendV1* b = p.backend;
-    if (b == nullptr) return "backend plugin without a backend table";
-    if (!b->create || !b->destroy || !b->n_threads || !b->matmul || !b->rms_norm || !b->rope ||
-        !b->attention || !b->silu_mul || !b->add) {
-      return "backend table has a missing op";
-    }
-    return "";
+    if (p.backend == nullptr) return "backend plugin without a backend table";
+    return BackendProblem(
+        CopyDeclared(p.backend, DeclaredBytes<EdgeBackendV1>(minor, kBackendBytesV1_0)), minor);
   }
   return absl::StrFormat("unknown plugin kind %d", static_cast<int>(p.kind));
-}
-
-int BackendRank(EdgeIsa isa) {
-  switch (isa) {
-    case EDGE_ISA_AVX512: return 3;
-    case EDGE_ISA_AVX2: return 2;
-    case EDGE_ISA_NEON: return 1;
-    case EDGE_ISA_SCALAR: return 0;
-  }
-  return -1;
 }
 
 }  // namespace
@@ -110,11 +95,20 @@ absl::Status PluginRegistry::LoadFile(const std::string& path) {
     dlclose(handle);
     return Refuse(record, "entry symbol returned no descriptor");
   }
-  if (const uint32_t abi = plugin->abi_version; abi != EDGELLM_PLUGIN_ABI_VERSION) {
+  const uint32_t abi = plugin->abi_version;
+  if (AbiMajor(abi) != EDGELLM_PLUGIN_ABI_MAJOR) {
     dlclose(handle);
-    return Refuse(record, absl::StrFormat("ABI version %u, this edgellm needs %u: rebuild the "
-                                          "plugin against this core/plugin/edgellm_plugin.h",
-                                          abi, EDGELLM_PLUGIN_ABI_VERSION));
+    return Refuse(record, absl::StrFormat("ABI version %u.%u, this edgellm speaks %u.x: rebuild "
+                                          "the plugin against this core/plugin/edgellm_plugin.h",
+                                          AbiMajor(abi), AbiMinor(abi), EDGELLM_PLUGIN_ABI_MAJOR));
+  }
+  if (AbiMinor(abi) > EDGELLM_PLUGIN_ABI_MINOR) {
+    dlclose(handle);
+    return Refuse(record, absl::StrFormat("ABI version %u.%u is newer than this edgellm's %u.%u: "
+                                          "update edgellm, or rebuild the plugin against its "
+                                          "core/plugin/edgellm_plugin.h",
+                                          AbiMajor(abi), AbiMinor(abi), EDGELLM_PLUGIN_ABI_MAJOR,
+                                          EDGELLM_PLUGIN_ABI_MINOR));
   }
   absl::Status s = Register(plugin, record);
   if (s.ok()) {
@@ -125,7 +119,13 @@ absl::Status PluginRegistry::LoadFile(const std::string& path) {
   return s;
 }
 
-absl::Status PluginRegistry::Register(const EdgePluginV1* plugin, PluginRecord record) {
+absl::Status PluginRegistry::Register(const EdgePluginV1* plugin_in, PluginRecord record) {
+  const uint32_t minor = AbiMinor(plugin_in->abi_version);
+  record.abi_version = absl::StrFormat("%u.%u", AbiMajor(plugin_in->abi_version), minor);
+  // Everything below reads the host's copy, never past what the plugin's version declares.
+  const EdgePluginV1 copy =
+      CopyDeclared(plugin_in, DeclaredBytes<EdgePluginV1>(minor, kPluginBytesV1_0));
+  const EdgePluginV1* plugin = &copy;
   if (plugin->kind == EDGE_PLUGIN_BACKEND) record.kind = "backend";
   if (plugin->kind == EDGE_PLUGIN_QUANT_FORMAT) record.kind = "quant_format";
   if (plugin->name != nullptr) record.name = plugin->name;
@@ -137,7 +137,7 @@ absl::Status PluginRegistry::Register(const EdgePluginV1* plugin, PluginRecord r
     return Refuse(record, absl::StrCat("needs CPU features this machine lacks: ",
                                        CpuFeatureNames(missing)));
   }
-  if (std::string problem = DescriptorProblem(*plugin); !problem.empty()) {
+  if (std::string problem = DescriptorProblem(*plugin, minor); !problem.empty()) {
     return Refuse(record, "invalid descriptor: " + problem);
   }
   if (plugin->kind == EDGE_PLUGIN_BACKEND) {
@@ -146,8 +146,8 @@ absl::Status PluginRegistry::Register(const EdgePluginV1* plugin, PluginRecord r
                                          "', already loaded from ",
                                          backends_.find(plugin->name)->second->file()));
     }
-    backends_.emplace(plugin->name,
-                      std::make_unique<BackendPlugin>(plugin, record.file, cpu_features_));
+    backends_.emplace(plugin->name, std::make_unique<BackendPlugin>(plugin_in, minor, record.file,
+                                                                    cpu_features_));
   } else {
     const EdgeQuantFormatV1* f = plugin->quant_format;
     if (FindFormatByName(f->name) != nullptr || formats_.count(f->type_id)) {
@@ -155,7 +155,8 @@ absl::Status PluginRegistry::Register(const EdgePluginV1* plugin, PluginRecord r
                                             "loaded from another plugin",
                                             f->name, f->type_id));
     }
-    formats_.emplace(f->type_id, std::make_unique<QuantFormat>(f));
+    formats_.emplace(f->type_id,
+                     std::make_unique<QuantFormat>(f, minor, plugin->get_proc_address));
   }
   record.loaded = true;
   records_.push_back(record);
@@ -194,7 +195,7 @@ std::vector<const BackendPlugin*> PluginRegistry::backends() const {
 const BackendPlugin* PluginRegistry::DefaultBackend() const {
   const BackendPlugin* best = nullptr;
   for (const auto& [name, b] : backends_) {
-    if (best == nullptr || BackendRank(b->isa()) > BackendRank(best->isa())) best = b.get();
+    if (best == nullptr || b->score() > best->score()) best = b.get();  // ties: first by name
   }
   return best;
 }

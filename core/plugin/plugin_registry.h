@@ -1,10 +1,11 @@
 // PluginRegistry: loads plugin libraries (dlopen) and indexes the quant formats by GGUF type id
 // and the backends by name. Every library found is recorded, loaded or refused with one reason:
 //   - no entry symbol `edgellm_plugin_v1` (or dlopen failed),
-//   - ABI version other than EDGELLM_PLUGIN_ABI_VERSION,
+//   - ABI of another major version, or of a newer minor version than this host's,
 //   - a name (or GGUF type id) already taken by a plugin loaded earlier,
 //   - CPU features this machine lacks,
-//   - an incomplete descriptor (missing function, zero block size, ...).
+//   - an incomplete descriptor (missing function, zero block size, a format with vec_dot kernels
+//     but no scalar vec_dot entry, a 1.1 backend without last_error, ...).
 // Libraries stay loaded for the registry's lifetime: formats, backends and everything made from
 // them (models, backend instances) must not outlive it.
 #ifndef EDGELLM_CORE_PLUGIN_PLUGIN_REGISTRY_H_
@@ -32,6 +33,7 @@ struct PluginRecord {
   std::string kind;  // "backend", "quant_format", or "unknown" when refused before reading it
   std::string name;
   std::string version;
+  std::string abi_version;  // "1.0", "1.1": what the plugin was built against; empty if unread
   uint64_t required_cpu_features = 0;
   bool loaded = false;
   std::string reason;  // why it was refused; empty when loaded
@@ -64,7 +66,8 @@ class PluginRegistry {
   std::vector<const QuantFormat*> formats() const;
   std::vector<const BackendPlugin*> backends() const;
 
-  // The fastest loaded backend: avx512, then avx2, then neon, then scalar. nullptr when none.
+  // The loaded backend with the highest score (EdgeBackendV1::score; ties: first by name):
+  // in-tree, avx512, then avx2 or neon, then scalar. nullptr when none.
   const BackendPlugin* DefaultBackend() const;
 
   // For the GGUF reader: the layout of a type id, or NotFound naming the type

@@ -24,6 +24,12 @@ class KvCacheTest : public ::testing::Test {
     delete registry_;
     registry_ = nullptr;
   }
+  // The default backend, which does the cache writes (EdgeBackendV1::kv_write).
+  static std::unique_ptr<Backend> MakeBackend() {
+    absl::StatusOr<std::unique_ptr<Backend>> b = registry_->DefaultBackend()->Create(1);
+    EXPECT_TRUE(b.ok()) << b.status();
+    return b.ok() ? std::move(*b) : nullptr;
+  }
   static PluginRegistry* registry_;
 };
 
@@ -44,7 +50,9 @@ TEST_F(KvCacheTest, F32RowsReadBackExactly) {
     k[i] = 0.5f * i;
     v[i] = -1.0f * i;
   }
-  c.Write(1, 5, 2, k.data(), v.data());  // positions 5 and 6 of layer 1
+  std::unique_ptr<Backend> be = MakeBackend();
+  ASSERT_NE(be, nullptr);
+  ASSERT_TRUE(c.Write(*be, 1, 5, 2, k.data(), v.data()).ok());  // positions 5, 6 of layer 1
   const float* kr = static_cast<const float*>(c.k(1)) + 5 * 8;
   const float* vr = static_cast<const float*>(c.v(1)) + 5 * 8;
   for (int i = 0; i < 16; ++i) {
@@ -63,7 +71,9 @@ TEST_F(KvCacheTest, F16IsTheFormatsRounding) {
   EXPECT_EQ((*kv)->row_bytes(), 4 * 2u);
   EXPECT_EQ((*kv)->vec_dot_format().type_id(), kCacheTypeF16);
   const std::vector<float> k = {1.0f, 1.0f / 3.0f, -2.5f, 65504.0f};
-  (*kv)->Write(0, 0, 1, k.data(), k.data());
+  std::unique_ptr<Backend> be = MakeBackend();
+  ASSERT_NE(be, nullptr);
+  ASSERT_TRUE((*kv)->Write(*be, 0, 0, 1, k.data(), k.data()).ok());
   std::vector<float> back(4);
   (*kv)->format().ToFloat((*kv)->k(0), back.data(), 4);
   EXPECT_EQ(back[0], 1.0f);

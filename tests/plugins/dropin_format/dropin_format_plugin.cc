@@ -60,8 +60,20 @@ const EdgeQuantFormatV1 kFormat = {
     200, "s8_16", kBlock, sizeof(Block), 0, ToFloat, FromFloat, kKernels, 1,
 };
 
+// An optional function found by name (EdgePluginV1::get_proc_address): the scale of block i of a
+// row, a format-specific extra that no table of the ABI has a slot for.
+float BlockScale(const void* row, int64_t i) { return static_cast<const Block*>(row)[i].d; }
+
+const void* GetProcAddress(const char* name) {
+  if (std::strcmp(name, "s8_16_block_scale") == 0) {
+    return reinterpret_cast<const void*>(&BlockScale);
+  }
+  return nullptr;
+}
+
 const EdgePluginV1 kPlugin = {
     EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "s8_16", "0.1.0", 0, nullptr, &kFormat,
+    GetProcAddress,
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
-// Element-wise and row ops of the model graph in plain C++, with ggml's formulas and summation
-// precision (sums of squares and softmax sums in double, as ggml_float). The scalar backend uses
-// them as they are; SIMD backends use them where they have nothing faster.
-#ifndef EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_
-#define EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_
+// The row and element-wise ops of the model graph (RMSNorm, RoPE, SwiGLU, add), with ggml's
+// formulas and summation precision (sums of squares in double, as ggml_float). Compiled once per
+// ISA (backend_common.bzl); SwiGLU carries ggml's AVX-512 exp polynomial, so every backend gives
+// the numbers of llama.cpp's AVX-512 build.
+#ifndef EDGELLM_BACKENDS_COMMON_ROW_OPS_H_
+#define EDGELLM_BACKENDS_COMMON_ROW_OPS_H_
 
 #include <cstdint>
 
@@ -30,4 +31,4 @@ void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x);
 
 }  // namespace edgellm::backends
 
-#endif  // EDGELLM_BACKENDS_COMMON_REFERENCE_OPS_H_
+#endif  // EDGELLM_BACKENDS_COMMON_ROW_OPS_H_

@@ -1,4 +1,4 @@
-#include "backends/common/reference_ops.h"
+#include "backends/common/row_ops.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,232 @@
+/* edgellm plugin ABI, version 1.
+ *
+ * The one boundary between the core and everything that computes. It is plain C so that a
+ * third-party plugin can be built with another compiler against this header alone.
+ *
+ * A plugin is a shared library exporting
+ *     const EdgePluginV1* edgellm_plugin_v1(void);
+ * The host reads `abi_version` first and refuses the library when it differs from
+ * EDGELLM_PLUGIN_ABI_VERSION; the rest of the struct is read only after that check.
+ *
+ * Conventions for every function pointer below:
+ *   - n counts elements (not bytes); for a quantized row n is a multiple of the format's block_size.
+ *   - rows are contiguous; "row-major [a][b]" means b varies fastest.
+ *   - floats are IEEE binary32; fp16/bf16 are stored as uint16_t bit patterns.
+ *   - no function allocates on the per-token path unless it says so.
+ */
+#ifndef EDGELLM_CORE_PLUGIN_EDGELLM_PLUGIN_H_
+#define EDGELLM_CORE_PLUGIN_EDGELLM_PLUGIN_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EDGELLM_PLUGIN_ABI_VERSION 1u
+#define EDGELLM_PLUGIN_ENTRY_SYMBOL "edgellm_plugin_v1"
+
+/* Plugin kinds. */
+typedef enum EdgePluginKind {
+  EDGE_PLUGIN_BACKEND = 1,
+  EDGE_PLUGIN_QUANT_FORMAT = 2,
+} EdgePluginKind;
+
+/* CPU features, as a bit mask. A feature is reported only when the CPU has it AND the OS has
+ * enabled its register state (XCR0 via xgetbv on x86; AMX also needs arch_prctl permission). */
+#define EDGE_CPU_SSE3         (1ull << 0)
+#define EDGE_CPU_SSSE3        (1ull << 1)
+#define EDGE_CPU_AVX          (1ull << 2)
+#define EDGE_CPU_AVX2         (1ull << 3)
+#define EDGE_CPU_FMA          (1ull << 4)
+#define EDGE_CPU_F16C         (1ull << 5)
+#define EDGE_CPU_AVX512F      (1ull << 6)
+#define EDGE_CPU_AVX512BW     (1ull << 7)
+#define EDGE_CPU_AVX512VL     (1ull << 8)
+#define EDGE_CPU_AVX512DQ     (1ull << 9)
+#define EDGE_CPU_AVX512VNNI   (1ull << 10)
+#define EDGE_CPU_AVX512BF16   (1ull << 11)
+#define EDGE_CPU_AVXVNNI      (1ull << 12)
+#define EDGE_CPU_AMX_TILE     (1ull << 13)
+#define EDGE_CPU_AMX_INT8     (1ull << 14)
+#define EDGE_CPU_AMX_BF16     (1ull << 15)
+#define EDGE_CPU_NEON         (1ull << 32)
+#define EDGE_CPU_DOTPROD      (1ull << 33)
+#define EDGE_CPU_FP16         (1ull << 34) /* ARMv8.2 half-precision arithmetic (asimdhp) */
+#define EDGE_CPU_I8MM         (1ull << 35)
+#define EDGE_CPU_SVE          (1ull << 36)
+
+/* Instruction-set families a kernel or backend targets. */
+typedef enum EdgeIsa {
+  EDGE_ISA_SCALAR = 0,
+  EDGE_ISA_AVX2 = 1,
+  EDGE_ISA_AVX512 = 2,
+  EDGE_ISA_NEON = 3,
+} EdgeIsa;
+
+/* ---------------------------------------------------------------------------------------------
+ * Quant formats: one GGUF tensor type each (ggml's type ids and block layouts).
+ * ------------------------------------------------------------------------------------------- */
+
+/* Dequantize n elements from `x` (n / block_size blocks) into n floats at `y`. */
+typedef void (*EdgeToFloatFn)(const void* x, float* y, int64_t n);
+
+/* Quantize n floats from `x` into n / block_size blocks at `y`. */
+typedef void (*EdgeFromFloatFn)(const float* x, void* y, int64_t n);
+
+/* *s = dot(x, y): x is one row of n elements in this format (the weights), y one row of n
+ * elements in the format's vec_dot_type (the quantized activations). Integer products are summed
+ * per block and scaled once per block, as ggml's ggml_vec_dot_<type>_<vec_dot_type> does. */
+typedef void (*EdgeVecDotFn)(int64_t n, float* s, const void* x, const void* y);
+
+/* Batched dot for prefill: for i < nx, j < ny,
+ *     s[j * s_stride + i] = dot(x + i * x_stride, y + j * y_stride)
+ * strides in bytes for x and y, in floats for s. Lets a kernel reuse each loaded weight block
+ * across several activation rows. Results are the numbers ggml computes for a matmul of 2+
+ * activation rows: its GEMM's (tinyBLAS for f32/f16/bf16, which sums in another order than
+ * `vec_dot`), or, for types whose GEMM sums as `vec_dot` does or that have none (q8_0, q4_0,
+ * the k-quants), `vec_dot`'s bit for bit. A pair's result must not depend on nx, ny or where the
+ * pair sits in the tile. Hosts use it for every tile of a 2+ row matmul. */
+typedef void (*EdgeVecDotBatchFn)(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
+                                  const void* x, size_t x_stride, const void* y, size_t y_stride);
+
+/* One ISA's kernels. Any pointer may be NULL: the caller then uses the format's scalar kernel
+ * (vec_dot), `from_float_ref` (from_float) or `to_float` (to_float). */
+typedef struct EdgeQuantKernelsV1 {
+  EdgeIsa isa;
+  uint64_t required_cpu_features; /* every bit must be present to run these kernels */
+  EdgeVecDotFn vec_dot;
+  EdgeVecDotBatchFn vec_dot_batch;
+  /* Activation quantizer for when this format is a vec_dot_type: bit-exact with ggml's CPU
+   * quantize_row_<type> on the same ISA. */
+  EdgeFromFloatFn from_float;
+  EdgeToFloatFn to_float;
+} EdgeQuantKernelsV1;
+
+typedef struct EdgeQuantFormatV1 {
+  uint32_t type_id;        /* GGUF / ggml type id, e.g. 12 for Q4_K */
+  const char* name;        /* ggml's spelling, e.g. "q4_K" */
+  int64_t block_size;      /* weights per block (1 for f32/f16/bf16) */
+  size_t type_size;        /* bytes per block */
+  uint32_t vec_dot_type;   /* type id the activations are quantized to for vec_dot */
+  EdgeToFloatFn to_float;            /* required: bit-exact with ggml's dequantize_row_<type> */
+  EdgeFromFloatFn from_float_ref;    /* required: bit-exact with ggml's quantize_row_<type>_ref */
+  /* Kernels per ISA, best first; the first entry whose isa matches a backend and whose features
+   * the CPU has is used. The EDGE_ISA_SCALAR entry must exist when vec_dot is supported at all. */
+  const EdgeQuantKernelsV1* kernels;
+  size_t n_kernels;
+} EdgeQuantFormatV1;
+
+/* ---------------------------------------------------------------------------------------------
+ * Backends: the ops the model graph needs, each backend with its own thread pool.
+ * ------------------------------------------------------------------------------------------- */
+
+/* A weight matrix as stored in a GGUF file: n_rows rows of n_cols elements (GGUF ne[0] = n_cols,
+ * ne[1] = n_rows), each row `row_bytes` long. The host resolves both formats. */
+typedef struct EdgeMatrixV1 {
+  const EdgeQuantFormatV1* format;
+  const EdgeQuantFormatV1* vec_dot_format; /* format of the activations; never NULL */
+  const void* data;
+  int64_t n_cols;
+  int64_t n_rows;
+  size_t row_bytes;
+} EdgeMatrixV1;
+
+typedef enum EdgeRopeMode {
+  EDGE_ROPE_NORMAL = 0, /* rotate adjacent pairs (x[2i], x[2i+1]): llama */
+  EDGE_ROPE_NEOX = 2,   /* rotate halves (x[i], x[i + n_rot/2]): qwen2; ggml's mode 2 */
+} EdgeRopeMode;
+
+typedef struct EdgeRopeParamsV1 {
+  EdgeRopeMode mode;
+  int32_t n_rot;      /* dimensions rotated, <= head_dim, even */
+  float freq_base;    /* theta_i = pos * freq_scale * freq_base^(-2i/n_rot) */
+  float freq_scale;
+} EdgeRopeParamsV1;
+
+/* Attention over a KV cache of one layer. Cache rows are indexed by position; each row holds
+ * n_kv_heads * head_dim elements in the given format (f32, f16, q8_0, ...). */
+typedef struct EdgeAttentionV1 {
+  int64_t n_tokens;     /* query rows */
+  int64_t n_heads;
+  int64_t n_kv_heads;   /* n_heads % n_kv_heads == 0 (GQA) */
+  int64_t head_dim;
+  const int32_t* positions; /* [n_tokens]: query t attends to cache rows 0..positions[t] */
+  float scale;              /* usually 1/sqrt(head_dim) */
+  const EdgeQuantFormatV1* k_format;
+  const EdgeQuantFormatV1* k_vec_dot_format; /* queries are quantized to this for q.k */
+  const void* k_cache;
+  size_t k_row_bytes;
+  const EdgeQuantFormatV1* v_format;
+  const void* v_cache;
+  size_t v_row_bytes;
+} EdgeAttentionV1;
+
+typedef struct EdgeBackendOptionsV1 {
+  int32_t n_threads;      /* <= 0: one per available core */
+  uint64_t cpu_features;  /* EDGE_CPU_* detected by the host; pick kernels with these */
+} EdgeBackendOptionsV1;
+
+typedef struct EdgeBackendV1 {
+  EdgeIsa isa;
+  /* Returns a context, or NULL with a message in err (NUL-terminated, at most err_len bytes). */
+  void* (*create)(const EdgeBackendOptionsV1* options, char* err, size_t err_len);
+  void (*destroy)(void* ctx);
+  int32_t (*n_threads)(void* ctx);
+
+  /* y[t][r] = dot(w row r, x[t]) for t < n_tokens, r < w->n_rows. x: row-major
+   * [n_tokens][w->n_cols] floats, quantized internally to w->vec_dot_format. y: row-major
+   * [n_tokens][w->n_rows]. Returns 0, or non-zero when the format has no usable kernel. */
+  int (*matmul)(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens, float* y);
+
+  /* y[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight, rows of n floats (RMSNorm, Zhang & Sennrich
+   * 2019). weight may be NULL (no scaling). x and y may alias. */
+  void (*rms_norm)(void* ctx, const float* x, const float* weight, float eps, int64_t n,
+                   int64_t n_rows, float* y);
+
+  /* In place on x: row-major [n_tokens][n_heads][head_dim], token t at positions[t]
+   * (RoPE, Su et al. 2021; layouts as ggml_rope_ext). */
+  void (*rope)(void* ctx, float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
+               const int32_t* positions, const EdgeRopeParamsV1* params);
+
+  /* out: row-major [n_tokens][n_heads * head_dim]; q: same layout. Causal softmax(q.k * scale).v.
+   * Returns 0, or non-zero when a cache format has no usable kernel. */
+  int (*attention)(void* ctx, const EdgeAttentionV1* a, const float* q, float* out);
+
+  /* gate[i] = silu(gate[i]) * up[i] for i < n (SwiGLU, Shazeer 2020). */
+  void (*silu_mul)(void* ctx, float* gate, const float* up, int64_t n);
+
+  /* y[r][i] += x[r][i] for r < n_rows, i < n; with broadcast_x, x is one row added to every row. */
+  void (*add)(void* ctx, float* y, const float* x, int64_t n, int64_t n_rows, int broadcast_x);
+} EdgeBackendV1;
+
+/* ---------------------------------------------------------------------------------------------
+ * The entry point.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct EdgePluginV1 {
+  uint32_t abi_version;            /* EDGELLM_PLUGIN_ABI_VERSION; always the first field */
+  EdgePluginKind kind;
+  const char* name;                /* unique per kind: "avx2", "q4_K" */
+  const char* version;             /* the plugin's own version string */
+  uint64_t required_cpu_features;  /* the host refuses the plugin when the CPU lacks any */
+  const EdgeBackendV1* backend;            /* kind == EDGE_PLUGIN_BACKEND */
+  const EdgeQuantFormatV1* quant_format;   /* kind == EDGE_PLUGIN_QUANT_FORMAT */
+} EdgePluginV1;
+
+typedef const EdgePluginV1* (*EdgePluginEntryV1)(void);
+
+/* Marks the entry point exported when plugins are built with -fvisibility=hidden:
+ *     EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) { ... } */
+#ifdef __cplusplus
+#define EDGELLM_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
+#else
+#define EDGELLM_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* EDGELLM_CORE_PLUGIN_EDGELLM_PLUGIN_H_ */
