@@ -15,8 +15,6 @@
 namespace edgellm::backends {
 namespace {
 
-constexpr uint32_t kTypeF16 = 1;
-
 // ggml's x86 F16 vector ops (AVX512-FP16 build) work on blocks of 128 halves in native fp16
 // arithmetic; the elements past the last whole block go through fp32 one by one.
 constexpr int64_t kHalfBlock = 128;
@@ -155,10 +153,10 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
   const EdgeFromFloatFn quantize_q = kq.from_float;
   [[maybe_unused]] const EdgeToFloatFn q_to_float = kq.to_float;
   const EdgeToFloatFn v_to_float = ctx.kernels.Get(a.v_format).to_float;
-  const bool v_half = a.v_format->type_id == kTypeF16;
+  const bool v_half = a.v_format->type_id == EDGE_GGML_TYPE_F16;
   // The vectorized F16 q.k (ScoresF16) where it applies.
-  [[maybe_unused]] const bool k_half_tail = a.k_format->type_id == kTypeF16 &&
-                                            a.k_vec_dot_format->type_id == kTypeF16 &&
+  [[maybe_unused]] const bool k_half_tail = a.k_format->type_id == EDGE_GGML_TYPE_F16 &&
+                                            a.k_vec_dot_format->type_id == EDGE_GGML_TYPE_F16 &&
                                             d < kHalfBlock && d % 8 == 0;
 
   int64_t max_pos = 0;

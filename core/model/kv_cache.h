@@ -20,9 +20,9 @@
 namespace edgellm {
 
 // GGUF type ids of the usual cache types.
-inline constexpr uint32_t kCacheTypeF32 = 0;
-inline constexpr uint32_t kCacheTypeF16 = 1;
-inline constexpr uint32_t kCacheTypeQ8_0 = 8;
+inline constexpr uint32_t kCacheTypeF32 = EDGE_GGML_TYPE_F32;
+inline constexpr uint32_t kCacheTypeF16 = EDGE_GGML_TYPE_F16;
+inline constexpr uint32_t kCacheTypeQ8_0 = EDGE_GGML_TYPE_Q8_0;
 
 class KvCache {
  public:

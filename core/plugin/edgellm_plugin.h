@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/plugin/ggml_types.h" /* EDGE_GGML_TYPE_*: the type ids below */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -137,7 +139,7 @@ typedef struct EdgeQuantKernelCapsV1 {
 } EdgeQuantKernelCapsV1;
 
 typedef struct EdgeQuantFormatV1 {
-  uint32_t type_id;        /* GGUF / ggml type id, e.g. 12 for Q4_K */
+  uint32_t type_id;        /* GGUF / ggml type id, e.g. EDGE_GGML_TYPE_Q4_K (12) */
   const char* name;        /* ggml's spelling, e.g. "q4_K" */
   int64_t block_size;      /* weights per block (1 for f32/f16/bf16) */
   size_t type_size;        /* bytes per block */

@@ -1,46 +1,28 @@
 // The bf16 quant-format plugin: descriptor table and entry point.
-#include <iterator>
-
-#include "core/plugin/edgellm_plugin.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/bf16/bf16.h"
-#include "quant_formats/common/q8_blocks.h"
 
 namespace edgellm::quant::bf16 {
 namespace {
 
-#if defined(__x86_64__)
-constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
-// The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 =
-    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
-#endif
+constexpr FormatDescriptor kDescriptor = {EDGE_GGML_TYPE_BF16, "bf16", 1, sizeof(uint16_t),
+                                          EDGE_GGML_TYPE_BF16, ToFloat, FromFloat};
 
-const EdgeQuantKernelsV1 kKernels[] = {
+constexpr KernelEntry kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512 | EDGE_CPU_AVX512BF16, VecDotAvx512Bf16, VecDotBatchAvx512Bf16,
-     FromFloatAvx512, ToFloatAvx512},
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, FromFloatAvx512, ToFloatAvx512},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2, ToFloatAvx2},
+    {EDGE_ISA_AVX512, kAvx512Bf16Features, VecDotAvx512Bf16, VecDotBatchAvx512Bf16, FromFloatAvx512,
+     ToFloatAvx512},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, FromFloatAvx512,
+     ToFloatAvx512},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2, ToFloatAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, neon::VecDotBatch, neon::FromFloat,
-     neon::ToFloat},
+    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot, neon::VecDotBatch, neon::FromFloat, neon::ToFloat},
 #endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat},
-};
-
-const EdgeQuantFormatV1 kFormat = {
-    kTypeBF16, "bf16",    1,        sizeof(uint16_t),    kTypeBF16,
-    ToFloat,   FromFloat, kKernels, std::size(kKernels),
-};
-
-const EdgePluginV1 kPlugin = {
-    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "bf16", "1.0.0", 0, nullptr, &kFormat,
 };
 
 }  // namespace
 }  // namespace edgellm::quant::bf16
 
-EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
-  return &edgellm::quant::bf16::kPlugin;
-}
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::bf16::kDescriptor, edgellm::quant::bf16::kKernels)

@@ -1,29 +1,11 @@
 // Block layouts of the 8-bit activation formats that other formats' vec_dot kernels read
-// (their vec_dot_type). Layouts from ggml-common.h; GGUF type ids from the GGUF spec.
+// (their vec_dot_type). Layouts from ggml-common.h.
 #ifndef EDGELLM_QUANT_FORMATS_COMMON_Q8_BLOCKS_H_
 #define EDGELLM_QUANT_FORMATS_COMMON_Q8_BLOCKS_H_
 
 #include <cstdint>
 
 namespace edgellm::quant {
-
-inline constexpr uint32_t kTypeF32 = 0;
-inline constexpr uint32_t kTypeF16 = 1;
-inline constexpr uint32_t kTypeQ4_0 = 2;
-inline constexpr uint32_t kTypeQ4_1 = 3;
-inline constexpr uint32_t kTypeQ5_0 = 6;
-inline constexpr uint32_t kTypeQ5_1 = 7;
-inline constexpr uint32_t kTypeQ8_0 = 8;
-inline constexpr uint32_t kTypeQ8_1 = 9;
-inline constexpr uint32_t kTypeQ2_K = 10;
-inline constexpr uint32_t kTypeQ3_K = 11;
-inline constexpr uint32_t kTypeQ4_K = 12;
-inline constexpr uint32_t kTypeQ5_K = 13;
-inline constexpr uint32_t kTypeQ6_K = 14;
-inline constexpr uint32_t kTypeQ8_K = 15;
-inline constexpr uint32_t kTypeIQ4_NL = 20;
-inline constexpr uint32_t kTypeIQ4_XS = 23;
-inline constexpr uint32_t kTypeBF16 = 30;
 
 inline constexpr int kQK8_0 = 32;  // weights per Q8_0 / Q8_1 block
 inline constexpr int kQK_K = 256;  // weights per k-quant super-block

@@ -1,43 +1,25 @@
 // The f32 quant-format plugin: descriptor table and entry point. f32 needs no conversion, so the
-// kernel entries leave from_float / to_float NULL (the host falls back to the plain copies).
-#include <iterator>
-
-#include "core/plugin/edgellm_plugin.h"
-#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/f32/f32.h"
 
 namespace edgellm::quant::f32 {
 namespace {
 
-#if defined(__x86_64__)
-constexpr uint64_t kAvx2 = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
-// The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512 =
-    kAvx2 | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
-#endif
+constexpr FormatDescriptor kDescriptor = {EDGE_GGML_TYPE_F32, "f32", 1, sizeof(float),
+                                          EDGE_GGML_TYPE_F32, ToFloat, FromFloat};
 
-const EdgeQuantKernelsV1 kKernels[] = {
+constexpr KernelEntry kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512, VecDotAvx512, VecDotBatchAvx512, nullptr, nullptr},
-    {EDGE_ISA_AVX2, kAvx2, VecDotAvx2, VecDotBatchAvx2, nullptr, nullptr},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, neon::VecDotBatch, nullptr, nullptr},
+    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot, neon::VecDotBatch},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, nullptr, nullptr},
-};
-
-const EdgeQuantFormatV1 kFormat = {
-    kTypeF32, "f32", 1, sizeof(float), kTypeF32, ToFloat, FromFloat, kKernels, std::size(kKernels),
-};
-
-const EdgePluginV1 kPlugin = {
-    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "f32", "1.0.0", 0, nullptr, &kFormat,
+    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar},
 };
 
 }  // namespace
 }  // namespace edgellm::quant::f32
 
-EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
-  return &edgellm::quant::f32::kPlugin;
-}
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::f32::kDescriptor, edgellm::quant::f32::kKernels)

@@ -1,44 +1,29 @@
-// The iq4_xs quant-format plugin: ggml's IQ4_XS (GGUF type 23), dotted against q8_K activations.
-#include "core/plugin/edgellm_plugin.h"
-#include "quant_formats/common/q8_blocks.h"
+// The iq4_xs quant-format plugin: ggml's IQ4_XS, dotted against q8_K activations.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 namespace edgellm::quant::iq4xs {
 namespace {
 
-// Best first: the host takes the first entry whose ISA and CPU features match.
-const EdgeQuantKernelsV1 kKernels[] = {
+constexpr FormatDescriptor kDescriptor = {
+    EDGE_GGML_TYPE_IQ4_XS, "iq4_xs", kQK_K, sizeof(BlockIQ4XS),
+    EDGE_GGML_TYPE_Q8_K, ToFloat, FromFloatRef,
+};
+
+constexpr KernelEntry kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512,
-     EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ |
-         EDGE_CPU_AVX512VNNI,
-     VecDotAvx512Vnni, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX512, EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ,
-     VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
-     nullptr},
+    {EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,
-     nullptr},
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
+    {EDGE_ISA_NEON, kNeonDotprodFeatures, neon_dotprod::VecDot},
+    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
-};
-
-const EdgeQuantFormatV1 kFormat = {
-    kTypeIQ4_XS,        "iq4_xs",  kQK_K,
-    sizeof(BlockIQ4XS), kTypeQ8_K, ToFloat,
-    FromFloatRef,       kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
-};
-
-const EdgePluginV1 kPlugin = {
-    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "iq4_xs", "1.0.0", 0, nullptr, &kFormat,
+    {EDGE_ISA_SCALAR, 0, VecDotScalar},
 };
 
 }  // namespace
 }  // namespace edgellm::quant::iq4xs
 
-EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
-  return &edgellm::quant::iq4xs::kPlugin;
-}
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::iq4xs::kDescriptor, edgellm::quant::iq4xs::kKernels)

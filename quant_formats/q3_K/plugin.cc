@@ -1,44 +1,27 @@
-// The q3_K quant-format plugin: ggml's Q3_K (GGUF type 11), dotted against q8_K activations.
-#include "core/plugin/edgellm_plugin.h"
-#include "quant_formats/common/q8_blocks.h"
+// The q3_K quant-format plugin: ggml's Q3_K, dotted against q8_K activations.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q3_K/q3_K.h"
 
 namespace edgellm::quant::q3k {
 namespace {
 
-// Best first: the host takes the first entry whose ISA and CPU features match.
-const EdgeQuantKernelsV1 kKernels[] = {
+constexpr FormatDescriptor kDescriptor = {EDGE_GGML_TYPE_Q3_K, "q3_K", kQK_K, sizeof(BlockQ3K),
+                                          EDGE_GGML_TYPE_Q8_K, ToFloat, FromFloatRef};
+
+constexpr KernelEntry kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512,
-     EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ |
-         EDGE_CPU_AVX512VNNI,
-     VecDotAvx512Vnni, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX512, EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ,
-     VecDotAvx512, nullptr, nullptr, nullptr},
-    {EDGE_ISA_AVX2, EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C, VecDotAvx2, nullptr, nullptr,
-     nullptr},
+    {EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512},
+    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,
-     nullptr},
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, nullptr},
+    {EDGE_ISA_NEON, kNeonDotprodFeatures, neon_dotprod::VecDot},
+    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot},
 #endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, nullptr},
-};
-
-const EdgeQuantFormatV1 kFormat = {
-    kTypeQ3_K,        "q3_K",    kQK_K,
-    sizeof(BlockQ3K), kTypeQ8_K, ToFloat,
-    FromFloatRef,     kKernels,  sizeof(kKernels) / sizeof(kKernels[0]),
-};
-
-const EdgePluginV1 kPlugin = {
-    EDGELLM_PLUGIN_ABI_VERSION, EDGE_PLUGIN_QUANT_FORMAT, "q3_K", "1.0.0", 0, nullptr, &kFormat,
+    {EDGE_ISA_SCALAR, 0, VecDotScalar},
 };
 
 }  // namespace
 }  // namespace edgellm::quant::q3k
 
-EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
-  return &edgellm::quant::q3k::kPlugin;
-}
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::q3k::kDescriptor, edgellm::quant::q3k::kKernels)

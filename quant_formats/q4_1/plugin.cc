@@ -1,59 +1,29 @@
-// The q4_1 quant-format plugin: ggml's Q4_1 (GGUF type 3) with Q8_1 activations.
-#include <iterator>
-
-#include "core/plugin/edgellm_plugin.h"
+// The q4_1 quant-format plugin: ggml's Q4_1 with Q8_1 activations.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q4_1/q4_1.h"
 
 namespace edgellm::quant::q4_1 {
 namespace {
 
-#if defined(__x86_64__)
-constexpr uint64_t kAvx2Features = EDGE_CPU_AVX2 | EDGE_CPU_FMA | EDGE_CPU_F16C;
-// The AVX-512 files are compiled with the AVX2 set and DQ enabled too, so they are required.
-constexpr uint64_t kAvx512Features =
-    kAvx2Features | EDGE_CPU_AVX512F | EDGE_CPU_AVX512BW | EDGE_CPU_AVX512VL | EDGE_CPU_AVX512DQ;
-#endif
+constexpr FormatDescriptor kDescriptor = {
+    EDGE_GGML_TYPE_Q4_1, "q4_1", kBlockSize, sizeof(BlockQ4_1),
+    EDGE_GGML_TYPE_Q8_1, ToFloat, FromFloatRef,
+};
 
-const EdgeQuantKernelsV1 kKernels[] = {
+constexpr KernelEntry kKernels[] = {
 #if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512Features | EDGE_CPU_AVX512VNNI, VecDotAvx512Vnni, nullptr, nullptr,
-     ToFloatAvx512},
+    {EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, nullptr, nullptr, ToFloatAvx512},
     {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, nullptr, nullptr, ToFloatAvx512},
     {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, ToFloatAvx2},
 #endif
 #if defined(__aarch64__)
-    {EDGE_ISA_NEON, EDGE_CPU_NEON | EDGE_CPU_DOTPROD, neon_dotprod::VecDot, nullptr, nullptr,
-     neon::ToFloat},
-    {EDGE_ISA_NEON, EDGE_CPU_NEON, neon::VecDot, nullptr, nullptr, neon::ToFloat},
+    {EDGE_ISA_NEON, kNeonDotprodFeatures, neon_dotprod::VecDot, nullptr, nullptr, neon::ToFloat},
+    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot, nullptr, nullptr, neon::ToFloat},
 #endif
     {EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, ToFloat},
-};
-
-const EdgeQuantFormatV1 kFormat = {
-    /*type_id=*/kTypeQ4_1,
-    /*name=*/"q4_1",
-    /*block_size=*/kBlockSize,
-    /*type_size=*/sizeof(BlockQ4_1),
-    /*vec_dot_type=*/kTypeQ8_1,
-    /*to_float=*/ToFloat,
-    /*from_float_ref=*/FromFloatRef,
-    /*kernels=*/kKernels,
-    /*n_kernels=*/std::size(kKernels),
-};
-
-const EdgePluginV1 kPlugin = {
-    /*abi_version=*/EDGELLM_PLUGIN_ABI_VERSION,
-    /*kind=*/EDGE_PLUGIN_QUANT_FORMAT,
-    /*name=*/"q4_1",
-    /*version=*/"1.0.0",
-    /*required_cpu_features=*/0,
-    /*backend=*/nullptr,
-    /*quant_format=*/&kFormat,
 };
 
 }  // namespace
 }  // namespace edgellm::quant::q4_1
 
-EDGELLM_PLUGIN_EXPORT const EdgePluginV1* edgellm_plugin_v1(void) {
-  return &edgellm::quant::q4_1::kPlugin;
-}
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::q4_1::kDescriptor, edgellm::quant::q4_1::kKernels)

@@ -289,6 +289,39 @@ TEST_P(QuantGoldenTest, VecDotBatchDoesNotDependOnTiling) {
   if (checked == 0) GTEST_SKIP() << GetParam() << " has no batch kernel this CPU runs";
 }
 
+// A kernel entry that declares EDGE_KERNEL_BATCH_MATCHES_VEC_DOT lets the backends use its batch
+// kernel for any matmul (any row count, one token): the declaration must hold for every pair.
+TEST_P(QuantGoldenTest, DeclaredBatchMatchesVecDotHolds) {
+  if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
+  const std::string vec_dot_name = entry_["vec_dot_type"];
+  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
+  ASSERT_NE(v, nullptr);
+  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
+  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
+  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  const std::vector<const EdgeQuantKernelsV1*> all = format_->kernels();
+  int checked = 0;
+  for (size_t e = 0; e < all.size(); ++e) {
+    const EdgeQuantKernelsV1* k = all[e];
+    if ((format_->kernel_flags(e) & EDGE_KERNEL_BATCH_MATCHES_VEC_DOT) == 0) continue;
+    ASSERT_NE(k->vec_dot_batch, nullptr) << GetParam() << " entry " << e << " declares it";
+    if ((k->required_cpu_features & ~registry_->cpu_features()) != 0) continue;
+    ++checked;
+    std::vector<float> batch(kRows * kRows, NAN);
+    k->vec_dot_batch(kCols, kRows, kRows, batch.data(), kRows, quant.data(), wb, act.data(), ab);
+    for (int t = 0; t < kRows; ++t) {
+      for (int r = 0; r < kRows; ++r) {
+        float one = NAN;
+        k->vec_dot(kCols, &one, &quant[r * wb], &act[t * ab]);
+        EXPECT_EQ(0, std::memcmp(&one, &batch[t * kRows + r], sizeof one))
+            << GetParam() << " " << IsaName(k->isa) << " entry " << e << " pair (" << r << ", "
+            << t << "): vec_dot " << one << ", vec_dot_batch " << batch[t * kRows + r];
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << GetParam() << " declares it for no entry this CPU runs";
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, QuantGoldenTest,
                          ::testing::Values("f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0",
                                            "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "q8_K",

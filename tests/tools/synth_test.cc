@@ -105,48 +105,48 @@ TEST(MixesTest, RulesOfLlamaTensorGetType) {
   const MixModel tinyllama{22, 32, 4, true};  // GQA 8
   const MixModel mha{24, 16, 16, true};
   using R = WeightRole;
-  namespace t = ggml_type;
   // output: Q6_K except for Q8_0 files; not touched by float types.
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kOutput, 0, tinyllama), t::kQ6_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_0"), R::kOutput, 0, tinyllama), t::kQ6_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q8_0"), R::kOutput, 0, tinyllama), t::kQ8_0);
-  EXPECT_EQ(ChooseWeightType(Mix("F16"), R::kOutput, 0, tinyllama), t::kF16);
-  EXPECT_EQ(ChooseWeightType(Mix("BF16"), R::kFfnDown, 0, tinyllama), t::kBF16);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kOutput, 0, tinyllama), EDGE_GGML_TYPE_Q6_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_0"), R::kOutput, 0, tinyllama), EDGE_GGML_TYPE_Q6_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q8_0"), R::kOutput, 0, tinyllama), EDGE_GGML_TYPE_Q8_0);
+  EXPECT_EQ(ChooseWeightType(Mix("F16"), R::kOutput, 0, tinyllama), EDGE_GGML_TYPE_F16);
+  EXPECT_EQ(ChooseWeightType(Mix("BF16"), R::kFfnDown, 0, tinyllama), EDGE_GGML_TYPE_BF16);
   // token_embd keeps the base type, unless it doubles as the output (tied embeddings).
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kTokenEmbd, 0, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kTokenEmbd, 0, {24, 16, 16, false}), t::kQ6_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kTokenEmbd, 0, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M"), R::kTokenEmbd, 0, {24, 16, 16, false}),
+            EDGE_GGML_TYPE_Q6_K);
   // Q2_K: attn_v by GQA, ffn_down and attn_output one step up.
-  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnV, 5, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnV, 5, mha), t::kQ3_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kFfnDown, 5, mha), t::kQ3_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnOutput, 5, mha), t::kQ3_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kFfnUp, 5, mha), t::kQ2_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnV, 5, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnV, 5, mha), EDGE_GGML_TYPE_Q3_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kFfnDown, 5, mha), EDGE_GGML_TYPE_Q3_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kAttnOutput, 5, mha), EDGE_GGML_TYPE_Q3_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q2_K"), R::kFfnUp, 5, mha), EDGE_GGML_TYPE_Q2_K);
   // Q3_K_M: the first two attn_v and the first 1/16 of ffn_down at Q5_K.
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnV, 1, tinyllama), t::kQ5_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnV, 2, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kFfnDown, 0, tinyllama), t::kQ5_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kFfnDown, 1, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnOutput, 9, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_S"), R::kAttnV, 0, tinyllama), t::kQ3_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_L"), R::kFfnDown, 9, tinyllama), t::kQ5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnV, 1, tinyllama), EDGE_GGML_TYPE_Q5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnV, 2, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kFfnDown, 0, tinyllama), EDGE_GGML_TYPE_Q5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kFfnDown, 1, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_M"), R::kAttnOutput, 9, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_S"), R::kAttnV, 0, tinyllama), EDGE_GGML_TYPE_Q3_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q3_K_L"), R::kFfnDown, 9, tinyllama), EDGE_GGML_TYPE_Q5_K);
   // Q4_K_S: the first four attn_v and the first eighth of ffn_down at Q5_K.
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kAttnV, 3, tinyllama), t::kQ5_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kAttnV, 4, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kFfnDown, 1, tinyllama), t::kQ5_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kFfnDown, 2, tinyllama), t::kQ4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kAttnV, 3, tinyllama), EDGE_GGML_TYPE_Q5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kAttnV, 4, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kFfnDown, 1, tinyllama), EDGE_GGML_TYPE_Q5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_S"), R::kFfnDown, 2, tinyllama), EDGE_GGML_TYPE_Q4_K);
   // Q4_K_M / Q5_K_M: use_more_bits layers of attn_v and ffn_down at Q6_K.
   for (const char* name : {"Q4_K_M", "Q5_K_M"}) {
     const uint32_t base = Mix(name).base_type;
     for (int64_t l = 0; l < 22; ++l) {
-      const uint32_t want = UseMoreBits(l, 22) ? t::kQ6_K : base;
+      const uint32_t want = UseMoreBits(l, 22) ? EDGE_GGML_TYPE_Q6_K : base;
       EXPECT_EQ(ChooseWeightType(Mix(name), R::kAttnV, l, tinyllama), want) << name << " " << l;
       EXPECT_EQ(ChooseWeightType(Mix(name), R::kFfnDown, l, tinyllama), want) << name << " " << l;
       EXPECT_EQ(ChooseWeightType(Mix(name), R::kAttnQ, l, tinyllama), base) << name << " " << l;
     }
   }
   // Pure mixes and the plain k-quant names: every matrix in the base type.
-  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M", true), R::kOutput, 0, tinyllama), t::kQ4_K);
-  EXPECT_EQ(ChooseWeightType(Mix("Q5_K"), R::kFfnDown, 0, tinyllama), t::kQ5_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q4_K_M", true), R::kOutput, 0, tinyllama), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(ChooseWeightType(Mix("Q5_K"), R::kFfnDown, 0, tinyllama), EDGE_GGML_TYPE_Q5_K);
   EXPECT_EQ(Mix("Q5_K").file_type, FileType::kQ5_K_M);
 }
 
@@ -168,13 +168,13 @@ TEST(MixesTest, RowLengthFallbackIsLlamaCpps) {
     if (!l.ok()) return l.status();
     return l->block_size;
   };
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ4_K, 512, block), ggml_type::kQ4_K);
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ4_K, 64, block), ggml_type::kQ5_0);
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ5_K, 96, block), ggml_type::kQ5_1);
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ6_K, 160, block), ggml_type::kQ8_0);
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ3_K, 64, block), ggml_type::kIQ4_NL);
-  EXPECT_EQ(*FitRowLength(ggml_type::kQ4_K, 48, block), ggml_type::kF16);
-  absl::StatusOr<uint32_t> none = FitRowLength(ggml_type::kQ4_0, 48, block);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q4_K, 512, block), EDGE_GGML_TYPE_Q4_K);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q4_K, 64, block), EDGE_GGML_TYPE_Q5_0);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q5_K, 96, block), EDGE_GGML_TYPE_Q5_1);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q6_K, 160, block), EDGE_GGML_TYPE_Q8_0);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q3_K, 64, block), EDGE_GGML_TYPE_IQ4_NL);
+  EXPECT_EQ(*FitRowLength(EDGE_GGML_TYPE_Q4_K, 48, block), EDGE_GGML_TYPE_F16);
+  absl::StatusOr<uint32_t> none = FitRowLength(EDGE_GGML_TYPE_Q4_0, 48, block);
   ASSERT_FALSE(none.ok());
   EXPECT_THAT(none.status().message(), HasSubstr("Q4_0"));
 }
@@ -265,15 +265,15 @@ TEST(SynthTest, Q4KMPutsQ6KOnOutputAndOnTheUseMoreBitsLayers) {
   int checked = 0;
   for (const Tensor& t : f->tensors()) {
     SCOPED_TRACE(t.name);
-    uint32_t want = ggml_type::kQ4_K;
+    uint32_t want = EDGE_GGML_TYPE_Q4_K;
     if (t.n_dims == 1) {
-      want = ggml_type::kF32;
+      want = EDGE_GGML_TYPE_F32;
     } else if (t.name == "output.weight") {
-      want = ggml_type::kQ6_K;
+      want = EDGE_GGML_TYPE_Q6_K;
     } else if (absl::EndsWith(t.name, "attn_v.weight") ||
                absl::EndsWith(t.name, "ffn_down.weight")) {
       const int64_t layer = std::stoll(t.name.substr(4));
-      if (more_bits.count(layer) != 0) want = ggml_type::kQ6_K;
+      if (more_bits.count(layer) != 0) want = EDGE_GGML_TYPE_Q6_K;
     }
     EXPECT_EQ(t.type_id, want);
     ++checked;
@@ -291,7 +291,7 @@ TEST(SynthTest, TiedEmbeddingsHaveNoOutputAndTokenEmbdTakesItsType) {
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_TRUE((*model)->tied_embeddings());
   EXPECT_EQ((*model)->file().FindTensor("output.weight"), nullptr);
-  EXPECT_EQ((*model)->token_embd().type_id, ggml_type::kQ6_K);
+  EXPECT_EQ((*model)->token_embd().type_id, EDGE_GGML_TYPE_Q6_K);
 }
 
 TEST(SynthTest, TokenizerIsTheDonorsAndMetadataIsLlamaCpps) {

@@ -18,30 +18,30 @@ struct MixEntry {
 
 // llama-quantize's file types, then the plain k-quant tensor types.
 constexpr MixEntry kMixes[] = {
-    {"F32", FileType::kF32, ggml_type::kF32, false},
-    {"F16", FileType::kF16, ggml_type::kF16, false},
-    {"BF16", FileType::kBF16, ggml_type::kBF16, false},
-    {"Q4_0", FileType::kQ4_0, ggml_type::kQ4_0, false},
-    {"Q4_1", FileType::kQ4_1, ggml_type::kQ4_1, false},
-    {"Q5_0", FileType::kQ5_0, ggml_type::kQ5_0, false},
-    {"Q5_1", FileType::kQ5_1, ggml_type::kQ5_1, false},
-    {"Q8_0", FileType::kQ8_0, ggml_type::kQ8_0, false},
-    {"Q2_K", FileType::kQ2_K, ggml_type::kQ2_K, false},
-    {"Q3_K_S", FileType::kQ3_K_S, ggml_type::kQ3_K, false},
-    {"Q3_K_M", FileType::kQ3_K_M, ggml_type::kQ3_K, false},
-    {"Q3_K_L", FileType::kQ3_K_L, ggml_type::kQ3_K, false},
-    {"Q4_K_S", FileType::kQ4_K_S, ggml_type::kQ4_K, false},
-    {"Q4_K_M", FileType::kQ4_K_M, ggml_type::kQ4_K, false},
-    {"Q5_K_S", FileType::kQ5_K_S, ggml_type::kQ5_K, false},
-    {"Q5_K_M", FileType::kQ5_K_M, ggml_type::kQ5_K, false},
-    {"Q6_K", FileType::kQ6_K, ggml_type::kQ6_K, false},
-    {"Q3_K", FileType::kQ3_K_M, ggml_type::kQ3_K, true},
-    {"Q4_K", FileType::kQ4_K_M, ggml_type::kQ4_K, true},
-    {"Q5_K", FileType::kQ5_K_M, ggml_type::kQ5_K, true},
+    {"F32", FileType::kF32, EDGE_GGML_TYPE_F32, false},
+    {"F16", FileType::kF16, EDGE_GGML_TYPE_F16, false},
+    {"BF16", FileType::kBF16, EDGE_GGML_TYPE_BF16, false},
+    {"Q4_0", FileType::kQ4_0, EDGE_GGML_TYPE_Q4_0, false},
+    {"Q4_1", FileType::kQ4_1, EDGE_GGML_TYPE_Q4_1, false},
+    {"Q5_0", FileType::kQ5_0, EDGE_GGML_TYPE_Q5_0, false},
+    {"Q5_1", FileType::kQ5_1, EDGE_GGML_TYPE_Q5_1, false},
+    {"Q8_0", FileType::kQ8_0, EDGE_GGML_TYPE_Q8_0, false},
+    {"Q2_K", FileType::kQ2_K, EDGE_GGML_TYPE_Q2_K, false},
+    {"Q3_K_S", FileType::kQ3_K_S, EDGE_GGML_TYPE_Q3_K, false},
+    {"Q3_K_M", FileType::kQ3_K_M, EDGE_GGML_TYPE_Q3_K, false},
+    {"Q3_K_L", FileType::kQ3_K_L, EDGE_GGML_TYPE_Q3_K, false},
+    {"Q4_K_S", FileType::kQ4_K_S, EDGE_GGML_TYPE_Q4_K, false},
+    {"Q4_K_M", FileType::kQ4_K_M, EDGE_GGML_TYPE_Q4_K, false},
+    {"Q5_K_S", FileType::kQ5_K_S, EDGE_GGML_TYPE_Q5_K, false},
+    {"Q5_K_M", FileType::kQ5_K_M, EDGE_GGML_TYPE_Q5_K, false},
+    {"Q6_K", FileType::kQ6_K, EDGE_GGML_TYPE_Q6_K, false},
+    {"Q3_K", FileType::kQ3_K_M, EDGE_GGML_TYPE_Q3_K, true},
+    {"Q4_K", FileType::kQ4_K_M, EDGE_GGML_TYPE_Q4_K, true},
+    {"Q5_K", FileType::kQ5_K_M, EDGE_GGML_TYPE_Q5_K, true},
 };
 
 bool IsQuantized(uint32_t type) {
-  return type != ggml_type::kF32 && type != ggml_type::kF16 && type != ggml_type::kBF16;
+  return type != EDGE_GGML_TYPE_F32 && type != EDGE_GGML_TYPE_F16 && type != EDGE_GGML_TYPE_BF16;
 }
 
 }  // namespace
@@ -80,33 +80,33 @@ uint32_t ChooseWeightType(const QuantMix& mix, WeightRole role, int64_t layer,
   const FileType ft = mix.file_type;
   const bool is_output =
       role == WeightRole::kOutput || (role == WeightRole::kTokenEmbd && !model.has_output);
-  if (is_output) return base == ggml_type::kQ8_0 ? ggml_type::kQ8_0 : ggml_type::kQ6_K;
+  if (is_output) return base == EDGE_GGML_TYPE_Q8_0 ? EDGE_GGML_TYPE_Q8_0 : EDGE_GGML_TYPE_Q6_K;
   const int64_t n = model.n_layer;
   switch (role) {
     case WeightRole::kAttnV:
       if (ft == FileType::kQ2_K) {
-        return model.n_head / model.n_head_kv >= 4 ? ggml_type::kQ4_K : ggml_type::kQ3_K;
+        return model.n_head / model.n_head_kv >= 4 ? EDGE_GGML_TYPE_Q4_K : EDGE_GGML_TYPE_Q3_K;
       }
-      if (ft == FileType::kQ3_K_M) return layer < 2 ? ggml_type::kQ5_K : ggml_type::kQ4_K;
-      if (ft == FileType::kQ3_K_L) return ggml_type::kQ5_K;
+      if (ft == FileType::kQ3_K_M) return layer < 2 ? EDGE_GGML_TYPE_Q5_K : EDGE_GGML_TYPE_Q4_K;
+      if (ft == FileType::kQ3_K_L) return EDGE_GGML_TYPE_Q5_K;
       if ((ft == FileType::kQ4_K_M || ft == FileType::kQ5_K_M) && UseMoreBits(layer, n)) {
-        return ggml_type::kQ6_K;
+        return EDGE_GGML_TYPE_Q6_K;
       }
-      if (ft == FileType::kQ4_K_S && layer < 4) return ggml_type::kQ5_K;
+      if (ft == FileType::kQ4_K_S && layer < 4) return EDGE_GGML_TYPE_Q5_K;
       return base;
     case WeightRole::kFfnDown:
-      if (ft == FileType::kQ2_K) return ggml_type::kQ3_K;
-      if (ft == FileType::kQ3_K_M) return layer < n / 16 ? ggml_type::kQ5_K : ggml_type::kQ4_K;
-      if (ft == FileType::kQ3_K_L) return ggml_type::kQ5_K;
+      if (ft == FileType::kQ2_K) return EDGE_GGML_TYPE_Q3_K;
+      if (ft == FileType::kQ3_K_M) return layer < n / 16 ? EDGE_GGML_TYPE_Q5_K : EDGE_GGML_TYPE_Q4_K;
+      if (ft == FileType::kQ3_K_L) return EDGE_GGML_TYPE_Q5_K;
       if ((ft == FileType::kQ4_K_M || ft == FileType::kQ5_K_M) && UseMoreBits(layer, n)) {
-        return ggml_type::kQ6_K;
+        return EDGE_GGML_TYPE_Q6_K;
       }
-      if (ft == FileType::kQ4_K_S && layer < n / 8) return ggml_type::kQ5_K;
+      if (ft == FileType::kQ4_K_S && layer < n / 8) return EDGE_GGML_TYPE_Q5_K;
       return base;
     case WeightRole::kAttnOutput:
-      if (ft == FileType::kQ2_K) return ggml_type::kQ3_K;
-      if (ft == FileType::kQ3_K_M) return ggml_type::kQ4_K;
-      if (ft == FileType::kQ3_K_L) return ggml_type::kQ5_K;
+      if (ft == FileType::kQ2_K) return EDGE_GGML_TYPE_Q3_K;
+      if (ft == FileType::kQ3_K_M) return EDGE_GGML_TYPE_Q4_K;
+      if (ft == FileType::kQ3_K_L) return EDGE_GGML_TYPE_Q5_K;
       return base;
     default:
       return base;
@@ -120,18 +120,18 @@ absl::StatusOr<uint32_t> FitRowLength(uint32_t type, int64_t row_length,
   if (row_length % *block == 0) return type;
   uint32_t fallback;
   switch (type) {
-    case ggml_type::kQ2_K:
-    case ggml_type::kQ3_K:
-      fallback = ggml_type::kIQ4_NL;
+    case EDGE_GGML_TYPE_Q2_K:
+    case EDGE_GGML_TYPE_Q3_K:
+      fallback = EDGE_GGML_TYPE_IQ4_NL;
       break;
-    case ggml_type::kQ4_K:
-      fallback = ggml_type::kQ5_0;
+    case EDGE_GGML_TYPE_Q4_K:
+      fallback = EDGE_GGML_TYPE_Q5_0;
       break;
-    case ggml_type::kQ5_K:
-      fallback = ggml_type::kQ5_1;
+    case EDGE_GGML_TYPE_Q5_K:
+      fallback = EDGE_GGML_TYPE_Q5_1;
       break;
-    case ggml_type::kQ6_K:
-      fallback = ggml_type::kQ8_0;
+    case EDGE_GGML_TYPE_Q6_K:
+      fallback = EDGE_GGML_TYPE_Q8_0;
       break;
     default:
       return absl::InvalidArgumentError(absl::StrFormat(
@@ -141,7 +141,7 @@ absl::StatusOr<uint32_t> FitRowLength(uint32_t type, int64_t row_length,
   }
   absl::StatusOr<int64_t> fallback_block = block_size(fallback);
   if (!fallback_block.ok()) return fallback_block.status();
-  return row_length % *fallback_block == 0 ? fallback : ggml_type::kF16;
+  return row_length % *fallback_block == 0 ? fallback : EDGE_GGML_TYPE_F16;
 }
 
 }  // namespace edgellm::synth

@@ -29,26 +29,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/plugin/ggml_types.h"
 
 namespace edgellm::synth {
-
-// GGUF tensor type ids (ggml_type) the mixes use.
-namespace ggml_type {
-inline constexpr uint32_t kF32 = 0;
-inline constexpr uint32_t kF16 = 1;
-inline constexpr uint32_t kQ4_0 = 2;
-inline constexpr uint32_t kQ4_1 = 3;
-inline constexpr uint32_t kQ5_0 = 6;
-inline constexpr uint32_t kQ5_1 = 7;
-inline constexpr uint32_t kQ8_0 = 8;
-inline constexpr uint32_t kQ2_K = 10;
-inline constexpr uint32_t kQ3_K = 11;
-inline constexpr uint32_t kQ4_K = 12;
-inline constexpr uint32_t kQ5_K = 13;
-inline constexpr uint32_t kQ6_K = 14;
-inline constexpr uint32_t kIQ4_NL = 20;
-inline constexpr uint32_t kBF16 = 30;
-}  // namespace ggml_type
 
 // llama.cpp's llama_ftype values: what general.file_type holds.
 enum class FileType : uint32_t {
@@ -77,7 +60,7 @@ const char* FileTypeName(uint32_t file_type);
 struct QuantMix {
   std::string name;  // canonical upper-case spelling, e.g. "Q4_K_M"
   FileType file_type = FileType::kF32;
-  uint32_t base_type = ggml_type::kF32;  // the type of most 2-D weights
+  uint32_t base_type = EDGE_GGML_TYPE_F32;  // the type of most 2-D weights
   bool pure = false;                     // every 2-D weight gets base_type
 };
 

@@ -290,7 +290,7 @@ absl::StatusOr<SynthSummary> WriteSyntheticModel(const SynthOptions& options,
   };
   for (TensorPlan& t : plan) {
     if (t.ne.size() == 1) {
-      t.type = ggml_type::kF32;
+      t.type = EDGE_GGML_TYPE_F32;
       continue;
     }
     int64_t layer = 0;
