@@ -37,35 +37,6 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                        const void* x, size_t x_stride, const void* y, size_t y_stride);
 
-#if defined(__x86_64__)
-// Same floats / bf16 as ToFloat / FromFloat (NaN and subnormals included), and the same dot
-// products bit for bit; VecDot*Avx512Bf16 use vdpbf16ps itself, the others emulate it with FMA.
-void ToFloatAvx2(const void* x, float* y, int64_t n);
-void FromFloatAvx2(const float* x, void* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-
-void ToFloatAvx512(const void* x, float* y, int64_t n);
-void FromFloatAvx512(const float* x, void* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-void VecDotAvx512Bf16(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx512Bf16(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-#if defined(__aarch64__)
-// NEON (bf16_neon.cc, plain ARMv8-A): the same floats / bf16 and dot products, same bits.
-namespace neon {
-void ToFloat(const void* x, float* y, int64_t n);
-void FromFloat(const float* x, void* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon
-#endif
-
 }  // namespace edgellm::quant::bf16
 
 #endif  // EDGELLM_QUANT_FORMATS_BF16_BF16_H_

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 
 namespace edgellm::quant::bf16 {
@@ -97,8 +98,6 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
   return Sum16(lo, hi);
 }
 
-}  // namespace
-
 void ToFloatAvx2(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
   int64_t i = 0;
@@ -135,6 +134,13 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2,
+                    ToFloatAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::bf16
 

@@ -1,5 +1,6 @@
 // AVX-512 kernels of bf16 (build with the AVX-512 flags; VecDotAvx512Bf16 needs AVX512_BF16, the
-// rest F/BW/VL/DQ). Tails use masked loads and stores, so nothing is touched past n.
+// rest F/BW/VL/DQ). Tails use masked loads and stores, so nothing is touched past n. The Bf16
+// kernels use vdpbf16ps itself, the others emulate it with FMA, with the same bits.
 #if defined(__x86_64__)
 
 #include <cstddef>
@@ -7,6 +8,7 @@
 #include <cstring>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 
 namespace edgellm::quant::bf16 {
@@ -117,8 +119,6 @@ void Batch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const v
   }
 }
 
-}  // namespace
-
 void ToFloatAvx512(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
   int64_t i = 0;
@@ -158,6 +158,15 @@ void VecDotBatchAvx512Bf16(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
                            const void* x, size_t x_stride, const void* y, size_t y_stride) {
   Batch<DotPairs16Native>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512Bf16Features, VecDotAvx512Bf16, VecDotBatchAvx512Bf16,
+                    FromFloatAvx512, ToFloatAvx512},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512,
+                    FromFloatAvx512, ToFloatAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::bf16
 

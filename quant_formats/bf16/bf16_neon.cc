@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/neon_simd.h"
 
@@ -87,8 +88,6 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
   return Sum16(acc);
 }
 
-}  // namespace
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
   int64_t i = 0;
@@ -125,6 +124,10 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
     }
   }
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, FromFloat, ToFloat});
 
 }  // namespace edgellm::quant::bf16::EDGELLM_NEON_NS
 

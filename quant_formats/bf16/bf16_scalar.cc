@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
 
@@ -74,5 +75,9 @@ void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::bf16

@@ -49,6 +49,9 @@ NEON_EXTENSION_COPTS = {
     "fp16": COPTS + ["-march=armv8.2-a+fp16"],
 }
 
+def _kernel_sets_define(namespaces):
+    return "EDGELLM_FORMAT_KERNEL_SETS=" + ",".join(["&" + ns + "::kKernels" for ns in namespaces])
+
 def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = None):
     """Declares the kernels and the plugin .so of the quant format `name`.
 
@@ -102,11 +105,20 @@ def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = No
             target_compatible_with = AARCH64_ONLY,
             deps = kernel_deps,
         )
+    # The kernel sets plugin.cc offers, best first (format_plugin.h EDGELLM_QUANT_FORMAT_PLUGIN):
+    # exactly those of the libraries linked in.
+    x86_64_sets = ["avx512", "avx2", "scalar"]
+    aarch64_sets = (["neon_" + neon_extension] if neon_extension else []) + ["neon", "scalar"]
     native.cc_binary(
         name = "libedgellm_format_" + name + ".so",
         srcs = ["plugin.cc"],
         copts = COPTS,
         linkshared = True,
+        local_defines = select({
+            "//third_party/toolchains:aarch64": [_kernel_sets_define(aarch64_sets)],
+            "//third_party/toolchains:x86_64": [_kernel_sets_define(x86_64_sets)],
+            "//conditions:default": [_kernel_sets_define(["scalar"])],
+        }),
         visibility = ["//visibility:public"],
         deps = kernel_deps + ["//core/plugin:abi"] + select({
             "//third_party/toolchains:aarch64": [":" + lib for lib in neon_libs],

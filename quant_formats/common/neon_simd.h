@@ -1,7 +1,7 @@
 // AArch64 NEON helpers shared by the quant-format kernels (<format>_neon.cc).
 //
 // Each <format>_neon.cc is compiled for plain ARMv8-A and, where it pays, once more with an
-// extension (common/isa.bzl neon_kernels): the dot product (-march=armv8.2-a+dotprod, defines
+// extension (common/format_plugin.bzl): the dot product (-march=armv8.2-a+dotprod, defines
 // __ARM_FEATURE_DOTPROD) or fp16 arithmetic (-march=armv8.2-a+fp16). EDGELLM_NEON_NS names the
 // namespace of the build at hand, `neon`, `neon_dotprod` or `neon_fp16`, so the copies of each
 // kernel get distinct symbols; DotI8 picks sdot or its ARMv8-A equivalent.

@@ -59,37 +59,6 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                        const void* x, size_t x_stride, const void* y, size_t y_stride);
 
-#if defined(__x86_64__)
-// Same floats / halves as ToFloat / FromFloat, and the same dot product bit for bit.
-void ToFloatAvx2(const void* x, float* y, int64_t n);
-void FromFloatAvx2(const float* x, void* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-
-void ToFloatAvx512(const void* x, float* y, int64_t n);
-void FromFloatAvx512(const float* x, void* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-#if defined(__aarch64__)
-// NEON (f16_neon.cc): the same floats / halves and dot products, same bits. Plain ARMv8-A in
-// `neon`, with ARMv8.2-A fp16 arithmetic (one vfmaq_f16 per 8 lanes) in `neon_fp16`.
-namespace neon {
-void ToFloat(const void* x, float* y, int64_t n);
-void FromFloat(const float* x, void* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon
-namespace neon_fp16 {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon_fp16
-#endif
-
 }  // namespace edgellm::quant::f16
 
 #endif  // EDGELLM_QUANT_FORMATS_F16_F16_H_

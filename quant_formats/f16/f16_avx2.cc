@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/f16/f16.h"
 
@@ -55,8 +56,6 @@ inline float HalvingSum8(__m256 v) {
   r = RoundToHalf(_mm_add_ss(r, _mm_movehdup_ps(r)));
   return _mm_cvtss_f32(r);
 }
-
-}  // namespace
 
 void ToFloatAvx2(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
@@ -126,6 +125,13 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2,
+                    ToFloatAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::f16
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/f16/f16.h"
 
@@ -66,8 +67,6 @@ inline float HalvingSum16(__m512 v) {
   r = RoundToHalf(_mm_add_ss(r, _mm_movehdup_ps(r)));
   return _mm_cvtss_f32(r);
 }
-
-}  // namespace
 
 void ToFloatAvx512(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
@@ -141,6 +140,13 @@ void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512,
+                    FromFloatAvx512, ToFloatAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::f16
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/f16/f16.h"
@@ -73,8 +74,6 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
   return vpadds_f32(vadd_f32(vget_low_f32(t), vget_high_f32(t)));
 }
 
-}  // namespace
-
 // Lane l of the 128 accumulators of f16.h is lane l % 8 of acc[l / 8].
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
   const auto* a = static_cast<const uint16_t*>(x);
@@ -123,8 +122,6 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
   }
 }
 
-#if !defined(__ARM_FEATURE_FP16_VECTOR_ARITHMETIC)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* h = static_cast<const uint16_t*>(x);
   int64_t i = 0;
@@ -146,7 +143,9 @@ void FromFloat(const float* x, void* y, int64_t n) {
   for (; i < n; ++i) h[i] = Fp32ToFp16(x[i]);
 }
 
-#endif  // !__ARM_FEATURE_FP16_VECTOR_ARITHMETIC
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, FromFloat, ToFloat});
 
 }  // namespace edgellm::quant::f16::EDGELLM_NEON_NS
 

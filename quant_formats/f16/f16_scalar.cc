@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/f16/f16.h"
@@ -65,5 +66,9 @@ void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::f16

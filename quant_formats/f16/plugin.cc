@@ -3,26 +3,11 @@
 #include "quant_formats/f16/f16.h"
 
 namespace edgellm::quant::f16 {
-namespace {
 
-constexpr FormatDescriptor kDescriptor = {EDGE_GGML_TYPE_F16, "f16", 1, sizeof(uint16_t),
-                                          EDGE_GGML_TYPE_F16, ToFloat, FromFloat};
+constexpr FormatDescriptor kDescriptor = {
+    EDGE_GGML_TYPE_F16, "f16", 1, sizeof(uint16_t),
+    EDGE_GGML_TYPE_F16, ToFloat, FromFloat};
 
-constexpr KernelEntry kKernels[] = {
-#if defined(__x86_64__)
-    {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, FromFloatAvx512,
-     ToFloatAvx512},
-    {EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, FromFloatAvx2, ToFloatAvx2},
-#endif
-#if defined(__aarch64__)
-    {EDGE_ISA_NEON, kNeonFp16Features, neon_fp16::VecDot, neon_fp16::VecDotBatch, neon::FromFloat,
-     neon::ToFloat},
-    {EDGE_ISA_NEON, kNeonFeatures, neon::VecDot, neon::VecDotBatch, neon::FromFloat, neon::ToFloat},
-#endif
-    {EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat},
-};
-
-}  // namespace
 }  // namespace edgellm::quant::f16
 
-EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::f16::kDescriptor, edgellm::quant::f16::kKernels)
+EDGELLM_QUANT_FORMAT_PLUGIN(edgellm::quant::f16)

@@ -31,24 +31,6 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                        const void* x, size_t x_stride, const void* y, size_t y_stride);
 
-#if defined(__x86_64__)
-// The same dot products (same bits) with AVX2 / AVX-512 FMA.
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-#if defined(__aarch64__)
-// NEON (f32_neon.cc): the same dot products, same bits.
-namespace neon {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon
-#endif
-
 }  // namespace edgellm::quant::f32
 
 #endif  // EDGELLM_QUANT_FORMATS_F32_F32_H_

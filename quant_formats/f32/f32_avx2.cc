@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/f32/f32.h"
 
@@ -43,8 +44,6 @@ float GemmDot(int64_t n, const float* a, const float* b) {
   return Sum16(lo, hi);
 }
 
-}  // namespace
-
 void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
   *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
 }
@@ -60,6 +59,12 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::f32
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/f32/f32.h"
 
@@ -37,8 +38,6 @@ float GemmDot(int64_t n, const float* a, const float* b) {
   return _mm512_reduce_add_ps(acc);
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
   *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
 }
@@ -54,6 +53,12 @@ void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::f32
 

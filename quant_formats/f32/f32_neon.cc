@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/f32/f32.h"
 
@@ -50,8 +51,6 @@ float GemmDot(int64_t n, const float* a, const float* b) {
   return Sum16(acc);
 }
 
-}  // namespace
-
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
   *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
 }
@@ -67,6 +66,10 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
     }
   }
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch});
 
 }  // namespace edgellm::quant::f32::EDGELLM_NEON_NS
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/f32/f32.h"
 
@@ -57,5 +58,9 @@ void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::f32

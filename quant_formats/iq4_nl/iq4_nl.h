@@ -50,38 +50,6 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                        const void* x, size_t x_stride, const void* y, size_t y_stride);
 
-#if defined(__x86_64__)
-// Need AVX2, FMA, F16C.
-void ToFloatAvx2(const void* x, float* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-// Need the AVX2 set plus AVX-512 F, BW, VL, DQ; the Vnni variant also AVX512_VNNI.
-void ToFloatAvx512(const void* x, float* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-
-#if defined(__aarch64__)
-// NEON (iq4_nl_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void ToFloat(const void* x, float* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace iq4_nl
 }  // namespace edgellm::quant
 

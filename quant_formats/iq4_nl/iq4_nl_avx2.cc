@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
 
@@ -19,8 +20,6 @@ inline __m256i Codebook() {
 inline __m256i CodebookValues(const BlockIQ4_NL& b, __m256i table) {
   return _mm256_shuffle_epi8(table, x86::UnpackNibbles32(b.qs));
 }
-
-}  // namespace
 
 void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
@@ -38,8 +37,6 @@ void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   }
 }
 
-namespace {
-
 // The block's integer products summed per 4 values: values 4l..4l+3 in lane l.
 inline __m256i LaneSums(const BlockIQ4_NL& x, const BlockQ8_0& y, __m256i table) {
   const __m256i v = CodebookValues(x, table);
@@ -53,8 +50,6 @@ inline __m256 AccumulateBlock(const BlockIQ4_NL& x, const BlockQ8_0& y, __m256i 
   const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x.d) * x86::HalfToFloat(y.d));
   return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(LaneSums(x, y, table)), acc);
 }
-
-}  // namespace
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
@@ -92,6 +87,13 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, nullptr,
+                    ToFloatAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::iq4_nl
 

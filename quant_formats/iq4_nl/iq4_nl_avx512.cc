@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
 
@@ -102,8 +103,6 @@ inline void DequantHalf(__m512i v, float d, float* y) {
   _mm512_storeu_ps(y + 16, _mm512_mul_ps(vd, _mm512_cvtepi32_ps(hi)));
 }
 
-}  // namespace
-
 void ToFloatAvx512(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
   const __m512i table = _mm512_broadcast_i32x4(Codebook());
@@ -137,6 +136,15 @@ void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
                            const void* x, size_t x_stride, const void* y, size_t y_stride) {
   Batch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
+                    nullptr, ToFloatAvx512},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr,
+                    ToFloatAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::iq4_nl
 

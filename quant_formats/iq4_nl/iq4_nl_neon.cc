@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/iq4_values.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
@@ -25,8 +26,6 @@ inline void Weights(const BlockIQ4_NL& b, int8x16_t values, int8x16_t* w0, int8x
 inline float Scale(const BlockIQ4_NL& x, const BlockQ8_0& y) {
   return HalfToFloat(x.d) * HalfToFloat(y.d);
 }
-
-}  // namespace
 
 // The order of iq4_nl.h: even and odd blocks in two 8-lane accumulators, an odd last block
 // added after their HalvingSum8.
@@ -77,8 +76,6 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
   }
 }
 
-#if !defined(__ARM_FEATURE_DOTPROD)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* bx = static_cast<const BlockIQ4_NL*>(x);
   const int8x16_t values = vld1q_s8(kValuesIq4Nl);
@@ -91,7 +88,9 @@ void ToFloat(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, nullptr, ToFloat});
 
 }  // namespace edgellm::quant::iq4_nl::EDGELLM_NEON_NS
 

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/iq4_nl/iq4_nl.h"
@@ -114,5 +115,9 @@ void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_str
     }
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, nullptr, ToFloat});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::iq4_nl

@@ -41,22 +41,6 @@ void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_iq4
 // activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
-#endif
-#if defined(__aarch64__)
-// NEON (iq4_xs_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace edgellm::quant::iq4xs
 
 #endif  // EDGELLM_QUANT_FORMATS_IQ4_XS_IQ4_XS_H_

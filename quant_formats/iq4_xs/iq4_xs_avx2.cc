@@ -1,6 +1,7 @@
 // iq4_xs x q8_K dot product, AVX2, in ggml's order (see iq4_xs.h): codes become signed levels
 // through a byte shuffle of the code book, are multiplied with maddubs (sign moved onto the q8_K
 // byte) and scaled per sub-block of 32 with madd, one sub-block per step.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 #if defined(__x86_64__)
@@ -16,8 +17,6 @@ namespace {
 inline __m256i SignedProducts(__m256i v, __m256i y) {
   return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(y, v));
 }
-
-}  // namespace
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
@@ -44,6 +43,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc);
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::iq4xs
 

@@ -3,6 +3,7 @@
 // under a mask (codes 0..7 are the negative levels), then vpdpbusd (or maddubs + madd), scaled
 // by the sub-block scales and summed into ggml's 8 integer lanes; the float part keeps ggml's
 // order (see iq4_xs.h).
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 #if defined(__x86_64__)
@@ -41,13 +42,18 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc);
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::iq4xs
 

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/iq4_values.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 namespace edgellm::quant::iq4xs::EDGELLM_NEON_NS {
+namespace {
 
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
@@ -33,6 +35,10 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = neon_simd::HalvingSum8(acc_lo, acc_hi);
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot});
 
 }  // namespace edgellm::quant::iq4xs::EDGELLM_NEON_NS
 

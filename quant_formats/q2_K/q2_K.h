@@ -35,22 +35,6 @@ void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q2_
 // activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
-#endif
-#if defined(__aarch64__)
-// NEON (q2_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace edgellm::quant::q2k
 
 #endif  // EDGELLM_QUANT_FORMATS_Q2_K_Q2_K_H_

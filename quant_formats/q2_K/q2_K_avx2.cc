@@ -1,5 +1,6 @@
 // q2_K x q8_K dot product, AVX2: 2-bit quants unpacked in registers, multiplied with maddubs and
 // scaled per group of 16 with madd; the mins meet the q8_K group sums in one madd per block.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q2_K/q2_K.h"
 
 #if defined(__x86_64__)
@@ -7,6 +8,7 @@
 #include "quant_formats/common/kquant_x86.h"
 
 namespace edgellm::quant::q2k {
+namespace {
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ2K* x = static_cast<const BlockQ2K*>(vx);
@@ -44,6 +46,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc);
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q2k
 

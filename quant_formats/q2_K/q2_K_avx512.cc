@@ -2,6 +2,7 @@
 // unpacked 2-bit quants each, dotted with the q8_K bytes (vpdpbusd, or maddubs + madd), scaled
 // and summed into ggml's 8 integer lanes; the mins meet the q8_K group sums in one madd. The
 // float part keeps ggml's order (see q2_K.h).
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q2_K/q2_K.h"
 
 #if defined(__x86_64__)
@@ -51,13 +52,18 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc);
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q2k
 

@@ -1,6 +1,7 @@
 // q3_K x q8_K dot product, AVX2, in ggml's order (see q3_K.h): the 2 low bits and the -4 of a
 // clear high bit are multiplied with maddubs separately and subtracted per pair of bytes, then
 // scaled per group of 16 with madd.
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q3_K/q3_K.h"
 
 #if defined(__x86_64__)
@@ -8,7 +9,6 @@
 #include "quant_formats/common/kquant_x86.h"
 
 namespace edgellm::quant::q3k {
-
 namespace {
 
 // The 16 scales of a block in [-32, 31], in sub-block order, built in a register.
@@ -25,8 +25,6 @@ inline __m256i HighBitToBit2(__m256i v, int bit) {
   const __m256i shifted = bit < 2 ? _mm256_slli_epi16(v, 2 - bit) : _mm256_srli_epi16(v, bit - 2);
   return _mm256_and_si256(shifted, _mm256_set1_epi8(4));
 }
-
-}  // namespace
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ3K* x = static_cast<const BlockQ3K*>(vx);
@@ -60,6 +58,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc);
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q3k
 

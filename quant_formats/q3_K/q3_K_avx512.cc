@@ -2,6 +2,7 @@
 // unsigned quants q = low | high << 2 each (the high bit added under a byte mask), dotted with
 // the q8_K bytes (vpdpbusd, or maddubs + madd) less 4 times the bytes' sums, then scaled and
 // summed into ggml's 8 integer lanes; the float part keeps ggml's order (see q3_K.h).
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q3_K/q3_K.h"
 
 #if defined(__x86_64__)
@@ -72,13 +73,18 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc);
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q3k
 

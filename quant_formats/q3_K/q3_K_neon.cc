@@ -5,10 +5,12 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q3_K/q3_K.h"
 
 namespace edgellm::quant::q3k::EDGELLM_NEON_NS {
+namespace {
 
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ3K* x = static_cast<const BlockQ3K*>(vx);
@@ -51,6 +53,10 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = neon_simd::HalvingSum8(acc_lo, acc_hi);
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot});
 
 }  // namespace edgellm::quant::q3k::EDGELLM_NEON_NS
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/lane_sums.h"
@@ -189,5 +190,9 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = HalvingSum8(acc);
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q3k

@@ -37,39 +37,6 @@ void FromFloatRef(const float* x, void* y, int64_t n);
 // block, then HalvingSum8 (quant_formats/common/lane_sums.h). Every kernel gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-// Need AVX2, FMA, F16C.
-void ToFloatAvx2(const void* x, float* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-// Need the AVX2 set plus AVX-512 F, BW, VL; the Vnni variant also AVX512_VNNI.
-void ToFloatAvx512(const void* x, float* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
-
-// Batched dot products (EdgeVecDotBatchFn, the prefill GEMM), with the features of the matching
-// VecDot*: for i < nx, j < ny, s[j * s_stride + i] = VecDot*(n, row i of x, row j of y) bit for
-// bit; rows are x_stride / y_stride bytes apart, any nx, ny >= 1. Each block of a row is used for
-// up to 8 tokens (AVX2: 4), each block of a token for up to 4 rows (AVX2: 3).
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                       size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-
-#if defined(__aarch64__)
-// NEON (q4_0_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void ToFloat(const void* x, float* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace q4_0
 }  // namespace edgellm::quant
 

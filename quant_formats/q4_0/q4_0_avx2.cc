@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_0/q4_0.h"
@@ -73,8 +74,6 @@ struct GemmKernel {
   }
 };
 
-}  // namespace
-
 void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockQ4_0*>(vx);
   for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
@@ -108,11 +107,20 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc);
 }
 
+// Batched dot products (prefill GEMM): each block of a row is used for up to 4 tokens, each
+// block of a token for up to 3 rows.
 void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                      size_t x_stride, const void* y, size_t y_stride) {
   RunGemmTiles<GemmKernel, kGemmRows, kGemmTokens, 1>(n / kBlockSize, nx, ny, s, s_stride, x,
                                                       x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, nullptr, ToFloatAvx2,
+                    kBatchMatchesVecDot});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q4_0
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_0/q4_0.h"
@@ -137,8 +138,6 @@ struct GemmKernel {
   }
 };
 
-}  // namespace
-
 void ToFloatAvx512(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockQ4_0*>(vx);
   const __m512i eight = _mm512_set1_epi8(8);
@@ -163,6 +162,8 @@ void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   *s = VecDot<true>(n, static_cast<const BlockQ4_0*>(x), static_cast<const BlockQ8_0*>(y));
 }
 
+// Batched dot products (prefill GEMM): each block of a row is used for up to 8 tokens, each
+// block of a token for up to 4 rows.
 void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                        size_t x_stride, const void* y, size_t y_stride) {
   RunGemmTiles<GemmKernel<false>, kGemmRows, kGemmPairs, 2>(n / kBlockSize, nx, ny, s, s_stride, x,
@@ -174,6 +175,15 @@ void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
   RunGemmTiles<GemmKernel<true>, kGemmRows, kGemmPairs, 2>(n / kBlockSize, nx, ny, s, s_stride, x,
                                                            x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
+                    nullptr, ToFloatAvx512, kBatchMatchesVecDot},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr,
+                    ToFloatAvx512, kBatchMatchesVecDot});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q4_0
 

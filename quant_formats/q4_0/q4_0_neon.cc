@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q4_0/q4_0.h"
 
@@ -20,8 +21,6 @@ inline void Weights(const BlockQ4_0& b, int8x16_t* w0, int8x16_t* w1) {
   *w1 = vsubq_s8(vreinterpretq_s8_u8(hi), vdupq_n_s8(8));
 }
 
-}  // namespace
-
 // The order of q4_0.h: one 8-lane accumulator, one fused multiply-add per lane and block.
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ4_0*>(x);
@@ -37,8 +36,6 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   *s = neon_simd::HalvingSum8(lo, hi);
 }
 
-#if !defined(__ARM_FEATURE_DOTPROD)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* bx = static_cast<const BlockQ4_0*>(x);
   for (int64_t b = 0; b < n / kBlockSize; ++b, y += kBlockSize) {
@@ -50,7 +47,9 @@ void ToFloat(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, nullptr, nullptr, ToFloat});
 
 }  // namespace edgellm::quant::q4_0::EDGELLM_NEON_NS
 

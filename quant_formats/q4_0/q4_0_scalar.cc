@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q4_0/q4_0.h"
@@ -58,5 +59,9 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = HalvingSum8(acc);
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, ToFloat});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q4_0

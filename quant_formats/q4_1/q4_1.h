@@ -38,28 +38,6 @@ void FromFloatRef(const float* x, void* y, int64_t n);
 // the m_x * s_y of every block summed in order in a float. Every kernel gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-// Need AVX2, FMA, F16C.
-void ToFloatAvx2(const void* x, float* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-// Need the AVX2 set plus AVX-512 F, BW, VL, DQ; the Vnni variant also AVX512_VNNI.
-void ToFloatAvx512(const void* x, float* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);
-#endif
-
-#if defined(__aarch64__)
-// NEON (q4_1_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void ToFloat(const void* x, float* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace q4_1
 }  // namespace edgellm::quant
 

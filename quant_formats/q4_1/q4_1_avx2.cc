@@ -1,10 +1,12 @@
 // Q4_1 kernels for AVX2 + FMA + F16C: one block per step, codes unpacked in registers.
 #if defined(__x86_64__)
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_1/q4_1.h"
 
 namespace edgellm::quant::q4_1 {
+namespace {
 
 void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockQ4_1*>(vx);
@@ -37,6 +39,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc) + sum_m;
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, ToFloatAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q4_1
 

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q4_1/q4_1.h"
 
 namespace edgellm::quant::q4_1::EDGELLM_NEON_NS {
+namespace {
 
 using neon_simd::HalfToFloat;
 
@@ -29,8 +31,6 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   *s = neon_simd::HalvingSum8(lo, hi) + sum_m;
 }
 
-#if !defined(__ARM_FEATURE_DOTPROD)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* bx = static_cast<const BlockQ4_1*>(x);
   for (int64_t b = 0; b < n / kBlockSize; ++b, y += kBlockSize) {
@@ -43,7 +43,9 @@ void ToFloat(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, nullptr, nullptr, ToFloat});
 
 }  // namespace edgellm::quant::q4_1::EDGELLM_NEON_NS
 

@@ -44,34 +44,6 @@ void DequantizeRow(const void* x, float* y, int64_t n);
 // Every kernel (scalar, AVX2, AVX-512) gives these bits; ggml uses the same sums for 2+
 // activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
-#if defined(__x86_64__)
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F+BW+VL+DQ
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
-
-// EdgeVecDotBatchFn (prefill): s[j * s_stride + i] = dot(row i of x, row j of y) for i < nx,
-// j < ny (any counts and strides; x_stride and y_stride in bytes, s_stride in floats). Each
-// result has the bits of the same entry's VecDot for that pair (ggml has no GEMM for q4_K: it
-// runs vec_dot per pair, also for prefill); the speed comes from unpacking each weight
-// super-block once per tile of up to 8 tokens and packing several pairs' accumulators in one
-// register.
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-#if defined(__aarch64__)
-// NEON (q4_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`.
-namespace neon {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
 
 }  // namespace edgellm::quant::q4_K
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
@@ -130,8 +131,6 @@ void TileRows(int64_t nb, int64_t nx, const uint8_t* x, size_t x_stride, const B
   }
 }
 
-}  // namespace
-
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ4_K*>(vx);
   const auto* y = static_cast<const BlockQ8_K*>(vy);
@@ -208,6 +207,13 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, nullptr, nullptr,
+                    kBatchMatchesVecDot});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q4_K
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
@@ -261,8 +262,6 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
   }
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
   VecDot<false>(n, s, vx, vy);
 }
@@ -280,6 +279,15 @@ void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
                            const void* x, size_t x_stride, const void* y, size_t y_stride) {
   VecDotBatch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
+                    nullptr, nullptr, kBatchMatchesVecDot},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr,
+                    nullptr, kBatchMatchesVecDot});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q4_K
 

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q4_K/q4_K.h"
 
 namespace edgellm::quant::q4_K::EDGELLM_NEON_NS {
+namespace {
 
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ4_K*>(vx);
@@ -51,6 +53,10 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const float sum_m = vpadds_f32(vadd_f32(vget_low_f32(acc_m), vget_high_f32(acc_m)));
   *s = neon_simd::HalvingSum8(acc_lo, acc_hi) + sum_m;
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot});
 
 }  // namespace edgellm::quant::q4_K::EDGELLM_NEON_NS
 

@@ -2,6 +2,7 @@
 // quantize_row_q4_K_ref, dequantize_row_q4_K; ggml-cpu quants.c: ggml_vec_dot_q4_K_q8_K).
 #include <cmath>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/lane_sums.h"
@@ -115,5 +116,9 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = HalvingSum8(acc) + ((acc_m[0] + acc_m[2]) + (acc_m[1] + acc_m[3]));
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q4_K

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q5_0/q5_0.h"
 
@@ -24,8 +25,6 @@ inline void Weights(const BlockQ5_0& b, int8x16_t* w0, int8x16_t* w1) {
   *w1 = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(hi, hb_hi)), vdupq_n_s8(16));
 }
 
-}  // namespace
-
 // The order of q5_0.h: one 8-lane accumulator, one fused multiply-add per lane and block.
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
   const auto* bx = static_cast<const BlockQ5_0*>(x);
@@ -41,8 +40,6 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   *s = neon_simd::HalvingSum8(lo, hi);
 }
 
-#if !defined(__ARM_FEATURE_DOTPROD)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* bx = static_cast<const BlockQ5_0*>(x);
   for (int64_t b = 0; b < n / kBlockSize; ++b, y += kBlockSize) {
@@ -54,7 +51,9 @@ void ToFloat(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, nullptr, nullptr, ToFloat});
 
 }  // namespace edgellm::quant::q5_0::EDGELLM_NEON_NS
 

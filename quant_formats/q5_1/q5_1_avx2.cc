@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q5_1/q5_1.h"
 
@@ -16,8 +17,6 @@ inline __m256i Codes(const BlockQ5_1& b) {
   const __m256i high = _mm256_and_si256(x86::BitsToBytes32(qh), _mm256_set1_epi8(0x10));
   return _mm256_or_si256(x86::UnpackNibbles32(b.qs), high);
 }
-
-}  // namespace
 
 void ToFloatAvx2(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockQ5_1*>(vx);
@@ -50,6 +49,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc) + sum_m;
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, ToFloatAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q5_1
 

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q5_1/q5_1.h"
 
@@ -61,8 +62,6 @@ inline void DequantHalf(__m512i q, float d, float m, float* y) {
   _mm512_storeu_ps(y + 16, _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(hi), vd), vm));
 }
 
-}  // namespace
-
 void ToFloatAvx512(const void* vx, float* y, int64_t n) {
   const auto* x = static_cast<const BlockQ5_1*>(vx);
   const int64_t nb = n / kBlockSize;
@@ -86,6 +85,15 @@ void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) {
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   *s = VecDot<true>(n, static_cast<const BlockQ5_1*>(x), static_cast<const BlockQ8_1*>(y));
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, nullptr, nullptr,
+                    ToFloatAvx512},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, nullptr, nullptr,
+                    ToFloatAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q5_1
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q5_1/q5_1.h"
 
@@ -24,8 +25,6 @@ inline void Codes(const BlockQ5_1& b, uint8x16_t* c0, uint8x16_t* c1) {
   *c1 = vorrq_u8(hi, hb_hi);
 }
 
-}  // namespace
-
 // The order of q5_1.h: one 8-lane accumulator, one fused multiply-add per lane and block, and
 // the m_x * s_y terms summed in order in a float.
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
@@ -44,8 +43,6 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   *s = neon_simd::HalvingSum8(lo, hi) + sum_m;
 }
 
-#if !defined(__ARM_FEATURE_DOTPROD)
-
 void ToFloat(const void* x, float* y, int64_t n) {
   const auto* bx = static_cast<const BlockQ5_1*>(x);
   for (int64_t b = 0; b < n / kBlockSize; ++b, y += kBlockSize) {
@@ -58,7 +55,9 @@ void ToFloat(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, nullptr, nullptr, ToFloat});
 
 }  // namespace edgellm::quant::q5_1::EDGELLM_NEON_NS
 

@@ -2,6 +2,7 @@
 #include <cfloat>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/high_bits.h"
 #include "quant_formats/common/lane_sums.h"
@@ -78,5 +79,9 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = HalvingSum8(acc) + sum_m;
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, ToFloat});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q5_1

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
 #include "quant_formats/common/x86_simd.h"
@@ -19,8 +20,6 @@ int HsumI32x4(__m128i v) {
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(v);
 }
-
-}  // namespace
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ5_K*>(vx);
@@ -76,6 +75,12 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc) + summs;
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q5_K
 

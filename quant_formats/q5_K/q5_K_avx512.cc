@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
 #include "quant_formats/common/x86_simd.h"
@@ -87,8 +88,6 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   *s = x86::HsumPs(acc) + summs;
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
   VecDot<false>(n, s, vx, vy);
 }
@@ -96,6 +95,13 @@ void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
 void VecDotAvx512Vnni(int64_t n, float* s, const void* vx, const void* vy) {
   VecDot<true>(n, s, vx, vy);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q5_K
 

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q5_K/q5_K.h"
 
 namespace edgellm::quant::q5_K::EDGELLM_NEON_NS {
+namespace {
 
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockQ5_K*>(vx);
@@ -58,6 +60,10 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = neon_simd::HalvingSum8(acc_lo, acc_hi) + summs;
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot});
 
 }  // namespace edgellm::quant::q5_K::EDGELLM_NEON_NS
 

@@ -39,35 +39,6 @@ void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q6_
 // activation rows (no GEMM for this type).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);      // F + BW + VL
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // + VNNI
-// EdgeVecDotBatchFn (prefill): s[j * s_stride + i] = the matching VecDot of row i of x (x_stride
-// bytes apart) with row j of y (y_stride bytes apart), bit for bit, for i < nx, j < ny (any
-// sizes). The integer lanes are the same exact sums, the float steps per pair the same; weights
-// are unpacked once per tile of rows and reused for up to 8 tokens.
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-#if defined(__aarch64__)
-// NEON (q6_K_neon.cc), the same bits as the scalar kernels: plain ARMv8-A in `neon`, with the
-// dot-product extension (sdot) in `neon_dotprod`. VecDotBatch: EdgeVecDotBatchFn with VecDot's
-// bits for every pair (as the x86 VecDotBatch* kernels), tiles of 1 row x up to 3 tokens.
-namespace neon {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace edgellm::quant::q6k
 
 #endif  // EDGELLM_QUANT_FORMATS_Q6_K_Q6_K_H_

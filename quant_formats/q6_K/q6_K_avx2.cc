@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q6_K/q6_K.h"
 
 #if defined(__x86_64__)
@@ -12,6 +13,7 @@
 #include "quant_formats/common/kquant_x86.h"
 
 namespace edgellm::quant::q6k {
+namespace {
 
 void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ6K* x = static_cast<const BlockQ6K*>(vx);
@@ -56,8 +58,6 @@ void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
   }
   *s = x86::HsumPs(acc);
 }
-
-namespace {
 
 constexpr int kTileTokens = 8;
 
@@ -139,8 +139,6 @@ void StoreTile(int64_t nb, const char* x, const char* y, size_t y_stride, float*
   for (int t = 0; t < kTokens; ++t) s[t * s_stride] = x86::HsumPs(acc[t]);
 }
 
-}  // namespace
-
 void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
                      const void* vx, size_t x_stride, const void* vy, size_t y_stride) {
   const int64_t nb = n / kQK_K;
@@ -165,6 +163,13 @@ void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_strid
     }
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, nullptr, nullptr,
+                    kBatchMatchesVecDot});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q6k
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/q6_K/q6_K.h"
 
 #if defined(__x86_64__)
@@ -184,8 +185,6 @@ void Batch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const v
   }
 }
 
-}  // namespace
-
 void VecDotAvx512(int64_t n, float* s, const void* x, const void* y) { VecDot<false>(n, s, x, y); }
 
 void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
@@ -201,6 +200,15 @@ void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
                            const void* x, size_t x_stride, const void* y, size_t y_stride) {
   Batch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
+                    nullptr, nullptr, kBatchMatchesVecDot},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr,
+                    nullptr, kBatchMatchesVecDot});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q6k
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q6_K/q6_K.h"
 
@@ -114,8 +115,6 @@ void Tile(int64_t nb, const BlockQ6K* x, const char* y, size_t y_stride, float* 
 }
 #endif  // __ARM_FEATURE_DOTPROD
 
-}  // namespace
-
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
   const BlockQ6K* x = static_cast<const BlockQ6K*>(vx);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
@@ -173,6 +172,15 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
   }
 }
 #endif  // __ARM_FEATURE_DOTPROD
+
+}  // namespace
+
+#if defined(__ARM_FEATURE_DOTPROD)
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, nullptr, nullptr,
+                    kBatchMatchesVecDot});
+#else
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot});
+#endif
 
 }  // namespace edgellm::quant::q6k::EDGELLM_NEON_NS
 

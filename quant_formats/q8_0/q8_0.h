@@ -34,47 +34,6 @@ void DequantizeRow(const void* x, float* y, int64_t n);
 // HalvingSum8 (quant_formats/common/lane_sums.h). Every ISA gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
-#if defined(__x86_64__)
-// Same bytes / floats as QuantizeRowAct and DequantizeRow, and the dot products of VecDotScalar
-// bit for bit.
-void QuantizeRowActAvx2(const float* x, void* y, int64_t n);
-void DequantizeRowAvx2(const void* x, float* y, int64_t n);
-void VecDotAvx2(int64_t n, float* s, const void* x, const void* y);
-
-void QuantizeRowActAvx512(const float* x, void* y, int64_t n);
-void DequantizeRowAvx512(const void* x, float* y, int64_t n);
-void VecDotAvx512(int64_t n, float* s, const void* x, const void* y);
-void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y);  // vpdpbusd
-
-// Batched dot products (EdgeVecDotBatchFn, the prefill GEMM), with the features of the matching
-// VecDot*: for i < nx, j < ny, s[j * s_stride + i] = VecDot*(n, row i of x, row j of y) bit for
-// bit; rows are x_stride / y_stride bytes apart, any nx, ny >= 1. Each block of a row is used for
-// up to 8 tokens (AVX2: 4), each block of a token for up to 4 rows (AVX2: 3). The Vnni kernel
-// computes exact integer sums (weights offset by +128), so it needs the activation quants (y) in
-// [-127, 127], which is what both quantizers above write: opposite a negative weight, a -128 makes
-// vec_dot's vpsignb wrap. The others follow vec_dot for any bytes.
-void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                     size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                       size_t x_stride, const void* y, size_t y_stride);
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride);
-#endif
-
-#if defined(__aarch64__)
-// NEON kernels (q8_0_neon.cc): same bytes / floats as QuantizeRowAct and DequantizeRow, and the
-// dot products of VecDotScalar bit for bit. Plain ARMv8-A in `neon`, with the dot-product
-// extension (sdot) in `neon_dotprod`.
-namespace neon {
-void QuantizeRowAct(const float* x, void* y, int64_t n);
-void DequantizeRow(const void* x, float* y, int64_t n);
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon
-namespace neon_dotprod {
-void VecDot(int64_t n, float* s, const void* x, const void* y);
-}  // namespace neon_dotprod
-#endif
-
 }  // namespace edgellm::quant::q8_0
 
 #endif  // EDGELLM_QUANT_FORMATS_Q8_0_Q8_0_H_

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/common/x86_simd.h"
@@ -83,8 +84,6 @@ struct GemmKernel {
   }
 };
 
-}  // namespace
-
 void QuantizeRowActAvx2(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_0*>(y);
   for (int64_t b = 0; b < n / kQK8_0; ++b) {
@@ -114,11 +113,20 @@ void VecDotAvx2(int64_t n, float* s, const void* x, const void* y) {
   *s = x86::HsumPs(acc);
 }
 
+// Batched dot products (prefill GEMM): each block of a row is used for up to 4 tokens, each
+// block of a token for up to 3 rows.
 void VecDotBatchAvx2(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                      size_t x_stride, const void* y, size_t y_stride) {
   RunGemmTiles<GemmKernel, kGemmRows, kGemmTokens, 1>(n / kQK8_0, nx, ny, s, s_stride, x, x_stride,
                                                       y, y_stride);
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, VecDotBatchAvx2, QuantizeRowActAvx2,
+                    DequantizeRowAvx2, kBatchMatchesVecDot});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q8_0
 

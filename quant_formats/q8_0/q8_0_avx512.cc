@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/gemm_tiles.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/common/x86_simd.h"
@@ -123,8 +124,6 @@ struct GemmKernel {
   }
 };
 
-}  // namespace
-
 void QuantizeRowActAvx512(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_0*>(y);
   for (int64_t b = 0; b < n / kQK8_0; ++b) {
@@ -151,6 +150,11 @@ void VecDotAvx512Vnni(int64_t n, float* s, const void* x, const void* y) {
   VecDot<true>(n, s, x, y);
 }
 
+// Batched dot products (prefill GEMM): each block of a row is used for up to 8 tokens, each block
+// of a token for up to 4 rows. The Vnni kernels compute exact integer sums (weights offset by
+// +128), so they need the activation quants (y) in [-127, 127], which both q8_0 quantizers
+// write: opposite a negative weight, a -128 would make vec_dot's vpsignb wrap. The others follow
+// vec_dot for any bytes.
 void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
                        size_t x_stride, const void* y, size_t y_stride) {
   RunGemmTiles<GemmKernel<false>, kGemmRows, kGemmPairs, 2>(n / kQK8_0, nx, ny, s, s_stride, x,
@@ -162,6 +166,15 @@ void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s
   RunGemmTiles<GemmKernel<true>, kGemmRows, kGemmPairs, 2>(n / kQK8_0, nx, ny, s, s_stride, x,
                                                            x_stride, y, y_stride);
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
+                    QuantizeRowActAvx512, DequantizeRowAvx512, kBatchMatchesVecDot},
+                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512,
+                    QuantizeRowActAvx512, DequantizeRowAvx512, kBatchMatchesVecDot});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q8_0
 

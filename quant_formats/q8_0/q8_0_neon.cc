@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/q8_0/q8_0.h"
@@ -13,8 +14,6 @@ namespace edgellm::quant::q8_0::EDGELLM_NEON_NS {
 namespace {
 
 using neon_simd::HalfToFloat;
-
-}  // namespace
 
 // The order of q8_0.h: one 8-lane accumulator, one fused multiply-add per lane and block.
 void VecDot(int64_t n, float* s, const void* x, const void* y) {
@@ -28,8 +27,6 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   }
   *s = neon_simd::HalvingSum8(lo, hi);
 }
-
-#if !defined(__ARM_FEATURE_DOTPROD)
 
 void QuantizeRowAct(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_0*>(y);
@@ -48,7 +45,10 @@ void DequantizeRow(const void* x, float* y, int64_t n) {
   }
 }
 
-#endif  // !__ARM_FEATURE_DOTPROD
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, nullptr, QuantizeRowAct,
+                    DequantizeRow});
 
 }  // namespace edgellm::quant::q8_0::EDGELLM_NEON_NS
 

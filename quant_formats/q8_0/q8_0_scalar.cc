@@ -1,5 +1,6 @@
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_quantize.h"
@@ -42,5 +43,9 @@ void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
   }
   *s = HalvingSum8(acc);
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, QuantizeRowAct, DequantizeRow});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q8_0

@@ -28,18 +28,6 @@ void QuantizeRowAct(const float* x, void* y, int64_t n);
 // n / 32 blocks -> n floats: d * q (s is not needed).
 void DequantizeRow(const void* x, float* y, int64_t n);
 
-#if defined(__x86_64__)
-// Same bytes as QuantizeRowAct.
-void QuantizeRowActAvx2(const float* x, void* y, int64_t n);
-void QuantizeRowActAvx512(const float* x, void* y, int64_t n);
-#endif
-#if defined(__aarch64__)
-// NEON (q8_1_neon.cc, plain ARMv8-A): same bytes as QuantizeRowAct.
-namespace neon {
-void QuantizeRowAct(const float* x, void* y, int64_t n);
-}  // namespace neon
-#endif
-
 }  // namespace edgellm::quant::q8_1
 
 #endif  // EDGELLM_QUANT_FORMATS_Q8_1_Q8_1_H_

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/q8_1/q8_1.h"
 
 namespace edgellm::quant::q8_1 {
+namespace {
 
 void QuantizeRowActAvx2(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_1*>(y);
@@ -19,6 +21,12 @@ void QuantizeRowActAvx2(const float* x, void* y, int64_t n) {
     out[b].s = _cvtss_sh(static_cast<float>(sum) * d, _MM_FROUND_TO_NEAREST_INT);
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, nullptr, nullptr, QuantizeRowActAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q8_1
 

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/common/x86_simd.h"  // immintrin.h without GCC 12's false warnings
 #include "quant_formats/q8_1/q8_1.h"
 
 namespace edgellm::quant::q8_1 {
+namespace {
 
 void QuantizeRowActAvx512(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_1*>(y);
@@ -20,6 +22,12 @@ void QuantizeRowActAvx512(const float* x, void* y, int64_t n) {
     out[b].s = _cvtss_sh(static_cast<float>(sum) * d, _MM_FROUND_TO_NEAREST_INT);
   }
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512Features, nullptr, nullptr, QuantizeRowActAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q8_1
 

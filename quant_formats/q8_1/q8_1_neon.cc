@@ -3,11 +3,13 @@
 
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/q8_1/q8_1.h"
 
 namespace edgellm::quant::q8_1::EDGELLM_NEON_NS {
+namespace {
 
 void QuantizeRowAct(const float* x, void* y, int64_t n) {
   auto* out = static_cast<BlockQ8_1*>(y);
@@ -18,6 +20,10 @@ void QuantizeRowAct(const float* x, void* y, int64_t n) {
     out[b].s = neon_simd::FloatToHalf(static_cast<float>(sum) * d);
   }
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, nullptr, nullptr, QuantizeRowAct});
 
 }  // namespace edgellm::quant::q8_1::EDGELLM_NEON_NS
 

@@ -1,5 +1,6 @@
 #include <cstdint>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/q8_1/q8_1.h"
@@ -33,5 +34,9 @@ void DequantizeRow(const void* x, float* y, int64_t n) {
     for (int j = 0; j < kQK8_0; ++j) y[b * kQK8_0 + j] = in[b].qs[j] * d;
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, nullptr, nullptr, QuantizeRowAct});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q8_1

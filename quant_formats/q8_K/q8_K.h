@@ -23,18 +23,6 @@ void QuantizeRowRef(const float* x, void* y, int64_t n);
 // n / 256 blocks -> n floats: d * q (ggml's dequantize_row_q8_K).
 void DequantizeRow(const void* x, float* y, int64_t n);
 
-#if defined(__x86_64__)
-// Same bytes as QuantizeRowRef for every input.
-void QuantizeRowAvx2(const float* x, void* y, int64_t n);
-void QuantizeRowAvx512(const float* x, void* y, int64_t n);
-#endif
-#if defined(__aarch64__)
-// NEON (q8_K_neon.cc, plain ARMv8-A): same bytes as QuantizeRowRef for every input.
-namespace neon {
-void QuantizeRow(const float* x, void* y, int64_t n);
-}  // namespace neon
-#endif
-
 }  // namespace edgellm::quant::q8_K
 
 #endif  // EDGELLM_QUANT_FORMATS_Q8_K_Q8_K_H_

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q8_K/q8_K.h"
@@ -27,8 +28,6 @@ int HmaxI32x8(__m256i v) {
   s = _mm_max_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(s);
 }
-
-}  // namespace
 
 void QuantizeRowAvx2(const float* x, void* vy, int64_t n) {
   auto* y = static_cast<BlockQ8_K*>(vy);
@@ -85,6 +84,12 @@ void QuantizeRowAvx2(const float* x, void* vy, int64_t n) {
     y[i].d = 1 / iscale;
   }
 }
+
+}  // namespace
+
+namespace avx2 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, nullptr, nullptr, QuantizeRowAvx2});
+}  // namespace avx2
 
 }  // namespace edgellm::quant::q8_K
 

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q8_K/q8_K.h"
 
 namespace edgellm::quant::q8_K {
+namespace {
 
 void QuantizeRowAvx512(const float* x, void* vy, int64_t n) {
   auto* y = static_cast<BlockQ8_K*>(vy);
@@ -54,6 +56,12 @@ void QuantizeRowAvx512(const float* x, void* vy, int64_t n) {
     y[i].d = 1 / iscale;
   }
 }
+
+}  // namespace
+
+namespace avx512 {
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512Features, nullptr, nullptr, QuantizeRowAvx512});
+}  // namespace avx512
 
 }  // namespace edgellm::quant::q8_K
 

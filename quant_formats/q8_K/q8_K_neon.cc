@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/q8_K/q8_K.h"
 
 namespace edgellm::quant::q8_K::EDGELLM_NEON_NS {
+namespace {
 
 void QuantizeRow(const float* x, void* vy, int64_t n) {
   auto* y = static_cast<BlockQ8_K*>(vy);
@@ -42,6 +44,10 @@ void QuantizeRow(const float* x, void* vy, int64_t n) {
     y[i].d = 1 / iscale;
   }
 }
+
+}  // namespace
+
+EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, nullptr, nullptr, QuantizeRow});
 
 }  // namespace edgellm::quant::q8_K::EDGELLM_NEON_NS
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/k_quants.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/q8_K/q8_K.h"
@@ -50,5 +51,9 @@ void DequantizeRow(const void* vx, float* y, int64_t n) {
     for (int j = 0; j < kQK_K; ++j) *y++ = x[i].d * x[i].qs[j];
   }
 }
+
+namespace scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, nullptr, nullptr, QuantizeRowRef});
+}  // namespace scalar
 
 }  // namespace edgellm::quant::q8_K
