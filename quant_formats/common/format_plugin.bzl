@@ -52,7 +52,7 @@ NEON_EXTENSION_COPTS = {
 def _kernel_sets_define(namespaces):
     return "EDGELLM_FORMAT_KERNEL_SETS=" + ",".join(["&" + ns + "::kKernels" for ns in namespaces])
 
-def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = None):
+def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = None, test = False):
     """Declares the kernels and the plugin .so of the quant format `name`.
 
     Targets: <name>_scalar (the reference kernels and <name>.h, for tests), <name>_avx2,
@@ -63,6 +63,8 @@ def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = No
       name: the format's folder name, ggml's type name in lower case (q4_K, q8_0, bf16).
       neon_extension: "dotprod", "fp16" or None: the ARMv8.2-A extension of the second NEON build.
       scalar_visibility: who else may depend on <name>_scalar (default: this package only).
+      test: also declare <name>_test from <name>_test.cc, a GoogleTest of the built plugin (loaded
+        from its runfiles with common/format_test_util.h) and of <name>_scalar.
     """
     native.cc_library(
         name = name + "_scalar",
@@ -126,3 +128,13 @@ def quant_format_plugin(name, neon_extension = "dotprod", scalar_visibility = No
             "//conditions:default": [],
         }),
     )
+    if test:
+        native.cc_test(
+            name = name + "_test",
+            srcs = [name + "_test.cc"],
+            data = [":libedgellm_format_" + name + ".so"],
+            deps = kernel_deps + [
+                "//quant_formats/common:format_test_util",
+                "@system_libs//:gtest_main",
+            ],
+        )

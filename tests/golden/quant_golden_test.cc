@@ -65,6 +65,22 @@ class QuantGoldenTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(input_.size(), size_t{kRows * kCols});
     ASSERT_EQ(act_.size(), size_t{kRows * kCols});
   }
+  // The golden inputs of the dot-product tests: kRows weight rows (<type>.quant.bin, wb bytes
+  // each) and kRows activation rows in the vec_dot_type (<type>.act_<vec_dot_type>.bin, ab bytes
+  // each); empty when the vec_dot_type is not loaded.
+  struct DotInputs {
+    std::string quant, act;
+    size_t wb = 0, ab = 0;
+  };
+  DotInputs LoadDotInputs() const {
+    const std::string vec_dot_name = entry_.at("vec_dot_type");
+    const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
+    EXPECT_NE(v, nullptr) << vec_dot_name << " not loaded";
+    if (v == nullptr) return {};
+    return {ReadFileOrDie(Golden(GetParam() + ".quant.bin")),
+            ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin")),
+            format_->RowBytes(kCols), v->RowBytes(kCols)};
+  }
   // Kernel entries whose CPU features this machine has.
   std::vector<const EdgeQuantKernelsV1*> Runnable(const QuantFormat& f) const {
     std::vector<const EdgeQuantKernelsV1*> out;
@@ -163,14 +179,10 @@ bool FollowsGgmlX86(const EdgeQuantKernelsV1& k) { return k.isa != EDGE_ISA_NEON
 
 TEST_P(QuantGoldenTest, VecDotIdenticalOnEveryIsa) {
   if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
-  const std::string vec_dot_name = entry_["vec_dot_type"];
-  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
-  ASSERT_NE(v, nullptr);
-  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
-  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
+  const auto [quant, act, wb, ab] = LoadDotInputs();
+  ASSERT_FALSE(act.empty());
   const std::vector<float> golden = ReadFloats(Golden(GetParam() + ".dot.f32"));
   ASSERT_EQ(golden.size(), size_t{kRows});
-  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
   // Rows are whole blocks, so a prefix of a row is a row of the shorter length.
   const int64_t shorter = kCols - (format_->block_size() == 1 ? 8 : format_->block_size());
   std::vector<float> scalar_short(kRows, NAN);
@@ -208,12 +220,8 @@ TEST_P(QuantGoldenTest, VecDotIdenticalOnEveryIsa) {
 // for a shorter row length too (an odd block count, or a row length the GEMM does not take).
 TEST_P(QuantGoldenTest, VecDotBatchIdenticalOnEveryIsa) {
   if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
-  const std::string vec_dot_name = entry_["vec_dot_type"];
-  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
-  ASSERT_NE(v, nullptr);
-  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
-  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
-  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  const auto [quant, act, wb, ab] = LoadDotInputs();
+  ASSERT_FALSE(act.empty());
   // The batch kernel, else vec_dot for every pair (what the backends' matmul does).
   const auto run = [&](const EdgeQuantKernelsV1& k, int64_t n) {
     std::vector<float> s(kRows * kRows, NAN);
@@ -250,12 +258,8 @@ TEST_P(QuantGoldenTest, VecDotBatchIdenticalOnEveryIsa) {
 // the tile it was computed in, and a kernel writes only its own tile of s.
 TEST_P(QuantGoldenTest, VecDotBatchDoesNotDependOnTiling) {
   if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
-  const std::string vec_dot_name = entry_["vec_dot_type"];
-  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
-  ASSERT_NE(v, nullptr);
-  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
-  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
-  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  const auto [quant, act, wb, ab] = LoadDotInputs();
+  ASSERT_FALSE(act.empty());
   int checked = 0;
   for (const EdgeQuantKernelsV1* k : Runnable(*format_)) {
     if (k->vec_dot_batch == nullptr) continue;
@@ -293,12 +297,8 @@ TEST_P(QuantGoldenTest, VecDotBatchDoesNotDependOnTiling) {
 // kernel for any matmul (any row count, one token): the declaration must hold for every pair.
 TEST_P(QuantGoldenTest, DeclaredBatchMatchesVecDotHolds) {
   if (GetParam() == "q8_K") GTEST_SKIP() << "q8_K is an activation format without vec_dot";
-  const std::string vec_dot_name = entry_["vec_dot_type"];
-  const QuantFormat* v = registry_->FindFormatByName(vec_dot_name);
-  ASSERT_NE(v, nullptr);
-  const std::string quant = ReadFileOrDie(Golden(GetParam() + ".quant.bin"));
-  const std::string act = ReadFileOrDie(Golden(GetParam() + ".act_" + vec_dot_name + ".bin"));
-  const size_t wb = format_->RowBytes(kCols), ab = v->RowBytes(kCols);
+  const auto [quant, act, wb, ab] = LoadDotInputs();
+  ASSERT_FALSE(act.empty());
   const std::vector<const EdgeQuantKernelsV1*> all = format_->kernels();
   int checked = 0;
   for (size_t e = 0; e < all.size(); ++e) {
