@@ -16,26 +16,21 @@
 //   - vec_dot_batch, ggml's path for two or more activation rows: llamafile's tinyBLAS when
 //     n % 32 == 0 (one 16-lane accumulator per output fed 32 elements at a time, then
 //     HalvingSum16), else vec_dot for every pair.
+// The scalar kernels (bf16_scalar.cc) are the reference for these sums.
 #ifndef EDGELLM_QUANT_FORMATS_BF16_BF16_H_
 #define EDGELLM_QUANT_FORMATS_BF16_BF16_H_
 
-#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::bf16 {
 
-static_assert(sizeof(uint16_t) == 2, "bf16 block is 2 bytes");
+// One value per block: GGUF stores these types unblocked.
+inline constexpr int kBlockSize = 1;
 
 // n bf16 -> n floats (exact; ggml_bf16_to_fp32_row).
 void ToFloat(const void* x, float* y, int64_t n);
 // n floats -> n bf16 (ggml_fp32_to_bf16_row_ref, also the activation quantizer).
 void FromFloat(const float* x, void* y, int64_t n);
-
-// *s = dot(x, y) over n bf16, as described above.
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
-// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 }  // namespace edgellm::quant::bf16
 

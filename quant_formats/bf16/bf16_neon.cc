@@ -4,16 +4,20 @@
 
 #include <arm_neon.h>
 
-#include <cstddef>
 #include <cstdint>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/float_neon.h"
+#include "quant_formats/common/float_rows.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/neon_simd.h"
 
 namespace edgellm::quant::bf16::EDGELLM_NEON_NS {
 namespace {
+
+using float_neon::Sum16;
+using float_rows::ConvertEach;
 
 // bf16 is the top half of an fp32: widening left shifts by 16 are exact conversions.
 inline float32x4_t Low4(uint16x8_t v) {
@@ -59,12 +63,6 @@ inline void DotPairs32(float32x4_t* acc, const uint16_t* a, const uint16_t* b) {
   }
 }
 
-// HalvingSum16 (common/lane_sums.h) of lanes 0..15 held in v[0..3].
-inline float Sum16(const float32x4_t* v) {
-  const float32x4_t t = vaddq_f32(vaddq_f32(v[0], v[2]), vaddq_f32(v[1], v[3]));
-  return vpadds_f32(vadd_f32(vget_low_f32(t), vget_high_f32(t)));
-}
-
 // ggml_vec_dot_bf16 (bf16.h): two 16-lane accumulators over each 64 elements, then the tail.
 float Dot(int64_t n, const uint16_t* a, const uint16_t* b) {
   const int64_t np = n - n % 64;
@@ -88,46 +86,24 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
   return Sum16(acc);
 }
 
-void ToFloat(const void* x, float* y, int64_t n) {
-  const auto* h = static_cast<const uint16_t*>(x);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const uint16x8_t v = vld1q_u16(h + i);
-    vst1q_f32(y + i, Low4(v));
-    vst1q_f32(y + i + 4, High4(v));
-  }
-  for (; i < n; ++i) y[i] = Bf16ToFp32(h[i]);
+// The row conversions, 8 values a step, the tails by fp16.h's.
+inline void ToFloat8(const uint16_t* in, float* out) {
+  const uint16x8_t v = vld1q_u16(in);
+  vst1q_f32(out, Low4(v));
+  vst1q_f32(out + 4, High4(v));
 }
-
-void FromFloat(const float* x, void* y, int64_t n) {
-  auto* h = static_cast<uint16_t*>(y);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    vst1q_u16(h + i, vcombine_u16(ToBf16(vld1q_f32(x + i)), ToBf16(vld1q_f32(x + i + 4))));
-  }
-  for (; i < n; ++i) h[i] = Fp32ToBf16(x[i]);
+inline void FromFloat8(const float* in, uint16_t* out) {
+  vst1q_u16(out, vcombine_u16(ToBf16(vld1q_f32(in)), ToBf16(vld1q_f32(in + 4))));
 }
-
-void VecDot(int64_t n, float* s, const void* x, const void* y) {
-  *s = Dot(n, static_cast<const uint16_t*>(x), static_cast<const uint16_t*>(y));
-}
-
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride) {
-  const bool gemm = n % 32 == 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    const auto* a = reinterpret_cast<const uint16_t*>(static_cast<const char*>(x) + i * x_stride);
-    for (int64_t j = 0; j < ny; ++j) {
-      const auto* b =
-          reinterpret_cast<const uint16_t*>(static_cast<const char*>(y) + j * y_stride);
-      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
-    }
-  }
-}
+constexpr auto kToFloat =
+    float_rows::ConvertRow<uint16_t, float, 8, ToFloat8, ConvertEach<uint16_t, float, Bf16ToFp32>>;
+constexpr auto kFromFloat = float_rows::ConvertRow<float, uint16_t, 8, FromFloat8,
+                                                   ConvertEach<float, uint16_t, Fp32ToBf16>>;
 
 }  // namespace
 
-EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, FromFloat, ToFloat});
+EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 32>(
+    EDGE_ISA_NEON, kNeonBuildFeatures, kFromFloat, kToFloat));
 
 }  // namespace edgellm::quant::bf16::EDGELLM_NEON_NS
 

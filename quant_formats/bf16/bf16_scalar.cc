@@ -1,8 +1,8 @@
 #include <cmath>
-#include <cstddef>
 #include <cstdint>
 
 #include "quant_formats/bf16/bf16.h"
+#include "quant_formats/common/float_rows.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
@@ -50,34 +50,16 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
 }  // namespace
 
 void ToFloat(const void* x, float* y, int64_t n) {
-  const auto* h = static_cast<const uint16_t*>(x);
-  for (int64_t i = 0; i < n; ++i) y[i] = Bf16ToFp32(h[i]);
+  float_rows::ConvertEach<uint16_t, float, Bf16ToFp32>(static_cast<const uint16_t*>(x), y, n);
 }
 
 void FromFloat(const float* x, void* y, int64_t n) {
-  auto* h = static_cast<uint16_t*>(y);
-  for (int64_t i = 0; i < n; ++i) h[i] = Fp32ToBf16(x[i]);
-}
-
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
-  *s = Dot(n, static_cast<const uint16_t*>(x), static_cast<const uint16_t*>(y));
-}
-
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
-  const bool gemm = n % (2 * kLanes) == 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    const auto* a = reinterpret_cast<const uint16_t*>(static_cast<const char*>(x) + i * x_stride);
-    for (int64_t j = 0; j < ny; ++j) {
-      const auto* b =
-          reinterpret_cast<const uint16_t*>(static_cast<const char*>(y) + j * y_stride);
-      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
-    }
-  }
+  float_rows::ConvertEach<float, uint16_t, Fp32ToBf16>(x, static_cast<uint16_t*>(y), n);
 }
 
 namespace scalar {
-EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, FromFloat, ToFloat});
+EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 2 * kLanes>(
+    EDGE_ISA_SCALAR, 0, FromFloat, ToFloat));
 }  // namespace scalar
 
 }  // namespace edgellm::quant::bf16

@@ -5,7 +5,7 @@
 namespace edgellm::quant::bf16 {
 
 constexpr FormatDescriptor kDescriptor = {
-    EDGE_GGML_TYPE_BF16, "bf16", 1, sizeof(uint16_t),
+    EDGE_GGML_TYPE_BF16, "bf16", kBlockSize, sizeof(uint16_t),
     EDGE_GGML_TYPE_BF16, ToFloat, FromFloat};
 
 }  // namespace edgellm::quant::bf16

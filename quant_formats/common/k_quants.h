@@ -18,6 +18,33 @@
 namespace edgellm::quant {
 
 inline constexpr int kKScaleSize = 12;  // bytes of packed 6-bit scales+mins (q4_K, q5_K)
+inline constexpr float kGroupMaxEps =
+    1e-15f;  // ggml's GROUP_MAX_EPS: below this a group is all zero
+
+// How the min term of a super-block (-dmin_x * d_y times the mins and the q8_K sums) enters
+// ggml's x86 float sums of a k-quant dot product (its AVX2 code; common/lane_sums.h). Every ISA's
+// kernel takes 8 (kLanes8) or 4 integer min lanes from its block sums:
+enum class MinTerm {
+  kNone,    // no min term (q3_K, q6_K, iq4_xs)
+  kLanes8,  // lane k of the 8-lane accumulator, before the scaled sums (q2_K)
+  kLanes4,  // a 4-lane accumulator, summed (m0 + m2) + (m1 + m3) at the end (q4_K)
+  kSum,     // the sum of the 4 lanes into one running float (q5_K)
+};
+
+// The first of x[0..n) of largest magnitude, with its sign (ggml's strict `fabsf(x) > amax`
+// scan); *amax gets its magnitude, 0 when all are zero.
+static inline float SignedAbsMax(const float* x, int n, float* amax) {
+  float max = 0;
+  *amax = 0;
+  for (int i = 0; i < n; ++i) {
+    const float ax = std::fabs(x[i]);
+    if (ax > *amax) {
+      *amax = ax;
+      max = x[i];
+    }
+  }
+  return max;
+}
 
 // Round to nearest, ties to even, for |f| <= 2^22 - 1 (ggml's nearest_int): adding 1.5 * 2^23
 // leaves the rounded integer in the low mantissa bits.

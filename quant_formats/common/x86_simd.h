@@ -1,5 +1,6 @@
-// x86 SIMD helpers shared by the kernels of the 32-weight block formats (q4_0, q4_1, q5_0, q5_1,
-// iq4_nl): nibble unpacking, bit-to-byte expansion, u8 x i8 dot products, horizontal sums.
+// x86 SIMD helpers of the quant-format kernels, first of the 32-weight block formats (q4_0, q4_1,
+// q5_0, q5_1, q8_0, iq4_nl; block32_x86.h): nibble unpacking, bit-to-byte expansion, u8 x i8 dot
+// products, horizontal sums.
 //
 // Include only from translation units compiled with the matching ISA flags: the AVX2 part needs
 // -mavx2 -mfma -mf16c, the AVX-512 part also -mavx512f -mavx512bw -mavx512vl. Every helper has
@@ -84,6 +85,15 @@ inline __m512i UnpackNibbles64(const uint8_t* qs_a, const uint8_t* qs_b) {
   const __m512i aabb = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
   // Shift the second copy of each block right by 4; the mask drops the bits that crossed bytes.
   const __m512i shifted = _mm512_srlv_epi64(aabb, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4));
+  return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
+}
+
+// One block's 16 packed bytes -> its 32 codes (UnpackNibbles32's order) in bytes 0..31 and again
+// in bytes 32..63.
+inline __m512i UnpackNibblesTwice(const uint8_t* qs) {
+  const __m512i packed =
+      _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+  const __m512i shifted = _mm512_srlv_epi64(packed, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4));
   return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
 }
 

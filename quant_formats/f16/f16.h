@@ -18,7 +18,7 @@
 // llamafile's tinyBLAS when n % 16 == 0 (weights and activations widened to fp32, one 16-lane
 // fp32 FMA accumulator per output, element i in lane i % 16, summed as HalvingSum16 of
 // quant_formats/common/lane_sums.h), else the vec_dot above for every pair. Every ISA gives the
-// same bits.
+// same bits. The scalar kernels (f16_scalar.cc) are the reference for these sums.
 #ifndef EDGELLM_QUANT_FORMATS_F16_F16_H_
 #define EDGELLM_QUANT_FORMATS_F16_F16_H_
 
@@ -27,7 +27,8 @@
 
 namespace edgellm::quant::f16 {
 
-static_assert(sizeof(uint16_t) == 2, "f16 block is 2 bytes");
+// One value per block: GGUF stores these types unblocked.
+inline constexpr int kBlockSize = 1;
 
 // n halves -> n floats (exact; ggml_fp16_to_fp32_row).
 void ToFloat(const void* x, float* y, int64_t n);
@@ -53,11 +54,16 @@ static inline float HalfFma(float a, float b, float c) {
   return static_cast<float>(static_cast<NativeHalf>(static_cast<double>(a * b) + c));
 }
 
-// *s = dot(x, y) over n halves, computed as described above.
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
-// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
+// The lanes of h whose bit is set in `ties` redone with HalfFma from a, b and c: the rare lanes
+// where the SIMD kernels' fp32 FMA and rounding to fp16 may differ from it. V is a GCC vector of
+// floats (__m256, __m512). Static, so that the copies of each ISA stay apart.
+template <typename V>
+static inline V RedoTies(unsigned ties, V a, V b, V c, V h) {
+  for (size_t l = 0; l < sizeof(V) / sizeof(float); ++l) {
+    if ((ties >> l) & 1) h[l] = HalfFma(a[l], b[l], c[l]);
+  }
+  return h;
+}
 
 }  // namespace edgellm::quant::f16
 

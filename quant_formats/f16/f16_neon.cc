@@ -7,9 +7,10 @@
 
 #include <arm_neon.h>
 
-#include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/float_neon.h"
+#include "quant_formats/common/float_rows.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/neon_simd.h"
@@ -65,19 +66,16 @@ float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
     for (int h = 0; h < 2; ++h) {
       const float16x8_t x = LoadHalf8(a + i + 8 * h);
       const float16x8_t y = LoadHalf8(b + i + 8 * h);
-      acc[2 * h] = vfmaq_f32(acc[2 * h], vcvt_f32_f16(vget_low_f16(x)),
-                             vcvt_f32_f16(vget_low_f16(y)));
+      acc[2 * h] =
+          vfmaq_f32(acc[2 * h], vcvt_f32_f16(vget_low_f16(x)), vcvt_f32_f16(vget_low_f16(y)));
       acc[2 * h + 1] = vfmaq_f32(acc[2 * h + 1], vcvt_high_f32_f16(x), vcvt_high_f32_f16(y));
     }
   }
-  const float32x4_t t = vaddq_f32(vaddq_f32(acc[0], acc[2]), vaddq_f32(acc[1], acc[3]));
-  return vpadds_f32(vadd_f32(vget_low_f32(t), vget_high_f32(t)));
+  return float_neon::Sum16(acc);
 }
 
 // Lane l of the 128 accumulators of f16.h is lane l % 8 of acc[l / 8].
-void VecDot(int64_t n, float* s, const void* x, const void* y) {
-  const auto* a = static_cast<const uint16_t*>(x);
-  const auto* b = static_cast<const uint16_t*>(y);
+float Dot(int64_t n, const uint16_t* a, const uint16_t* b) {
   const int64_t np = n - n % kDotLanes;
   double sum = 0.0;
   if (np > 0) {
@@ -103,49 +101,30 @@ void VecDot(int64_t n, float* s, const void* x, const void* y) {
   for (int64_t i = np; i < n; ++i) {
     sum += static_cast<double>(Fp16ToFp32(a[i]) * Fp16ToFp32(b[i]));
   }
-  *s = static_cast<float>(sum);
+  return static_cast<float>(sum);
 }
 
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride) {
-  for (int64_t i = 0; i < nx; ++i) {
-    const void* xi = static_cast<const char*>(x) + i * x_stride;
-    for (int64_t j = 0; j < ny; ++j) {
-      const void* yj = static_cast<const char*>(y) + j * y_stride;
-      if (n % 16 != 0) {
-        VecDot(n, &s[j * s_stride + i], xi, yj);
-      } else {
-        s[j * s_stride + i] =
-            GemmDot(n, static_cast<const uint16_t*>(xi), static_cast<const uint16_t*>(yj));
-      }
-    }
-  }
+// The row conversions, 8 values a step, the tails by fp16.h's.
+inline void ToFloat8(const uint16_t* in, float* out) {
+  const float16x8_t v = LoadHalf8(in);
+  vst1q_f32(out, vcvt_f32_f16(vget_low_f16(v)));
+  vst1q_f32(out + 4, vcvt_high_f32_f16(v));
 }
-
-void ToFloat(const void* x, float* y, int64_t n) {
-  const auto* h = static_cast<const uint16_t*>(x);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const float16x8_t v = LoadHalf8(h + i);
-    vst1q_f32(y + i, vcvt_f32_f16(vget_low_f16(v)));
-    vst1q_f32(y + i + 4, vcvt_high_f32_f16(v));
-  }
-  for (; i < n; ++i) y[i] = Fp16ToFp32(h[i]);
+inline void FromFloat8(const float* in, uint16_t* out) {
+  const float16x8_t v = vcvt_high_f16_f32(vcvt_f16_f32(vld1q_f32(in)), vld1q_f32(in + 4));
+  vst1q_u16(out, vreinterpretq_u16_f16(v));
 }
-
-void FromFloat(const float* x, void* y, int64_t n) {
-  auto* h = static_cast<uint16_t*>(y);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const float16x8_t v = vcvt_high_f16_f32(vcvt_f16_f32(vld1q_f32(x + i)), vld1q_f32(x + i + 4));
-    vst1q_u16(h + i, vreinterpretq_u16_f16(v));
-  }
-  for (; i < n; ++i) h[i] = Fp32ToFp16(x[i]);
-}
+constexpr auto kToFloat =
+    float_rows::ConvertRow<uint16_t, float, 8, ToFloat8,
+                           float_rows::ConvertEach<uint16_t, float, Fp16ToFp32>>;
+constexpr auto kFromFloat =
+    float_rows::ConvertRow<float, uint16_t, 8, FromFloat8,
+                           float_rows::ConvertEach<float, uint16_t, Fp32ToFp16>>;
 
 }  // namespace
 
-EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch, FromFloat, ToFloat});
+EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 16>(
+    EDGE_ISA_NEON, kNeonBuildFeatures, kFromFloat, kToFloat));
 
 }  // namespace edgellm::quant::f16::EDGELLM_NEON_NS
 

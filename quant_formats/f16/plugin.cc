@@ -5,7 +5,7 @@
 namespace edgellm::quant::f16 {
 
 constexpr FormatDescriptor kDescriptor = {
-    EDGE_GGML_TYPE_F16, "f16", 1, sizeof(uint16_t),
+    EDGE_GGML_TYPE_F16, "f16", kBlockSize, sizeof(uint16_t),
     EDGE_GGML_TYPE_F16, ToFloat, FromFloat};
 
 }  // namespace edgellm::quant::f16

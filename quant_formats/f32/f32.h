@@ -11,13 +11,16 @@
 //   - vec_dot_batch is what ggml uses for two or more activation rows: llamafile's tinyBLAS when
 //     n % 16 == 0 (one 16-lane FMA accumulator per output, element i in lane i % 16, then
 //     HalvingSum16), else vec_dot for every pair.
+// The scalar kernels (f32_scalar.cc) are the reference for these orders.
 #ifndef EDGELLM_QUANT_FORMATS_F32_F32_H_
 #define EDGELLM_QUANT_FORMATS_F32_F32_H_
 
-#include <cstddef>
 #include <cstdint>
 
 namespace edgellm::quant::f32 {
+
+// One value per block: GGUF stores these types unblocked.
+inline constexpr int kBlockSize = 1;
 
 static_assert(sizeof(float) == 4, "f32 block is 4 bytes");
 
@@ -25,11 +28,13 @@ static_assert(sizeof(float) == 4, "f32 block is 4 bytes");
 void ToFloat(const void* x, float* y, int64_t n);
 void FromFloat(const float* x, void* y, int64_t n);
 
-// *s = sum of x[i] * y[i] over n floats, in the order described above.
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
-// EdgeVecDotBatchFn: s[j * s_stride + i] = dot(row i of x, row j of y), as described above.
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
+// vec_dot's tail: sum + a[i] * b[i] for i = from .. n - 1, each product rounded, then added
+// (ggml's scalar loop; every kernel is built with -ffp-contract=off). Static: SIMD files use it.
+static inline float AddProducts(float sum, const float* a, const float* b, int64_t from,
+                                int64_t n) {
+  for (int64_t i = from; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
 
 }  // namespace edgellm::quant::f32
 

@@ -4,9 +4,10 @@
 
 #include <arm_neon.h>
 
-#include <cstddef>
 #include <cstdint>
 
+#include "quant_formats/common/float_neon.h"
+#include "quant_formats/common/float_rows.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/neon_simd.h"
 #include "quant_formats/f32/f32.h"
@@ -14,11 +15,7 @@
 namespace edgellm::quant::f32::EDGELLM_NEON_NS {
 namespace {
 
-// HalvingSum16 (common/lane_sums.h) of lanes 0..15 held in v[0..3].
-inline float Sum16(const float32x4_t* v) {
-  const float32x4_t t = vaddq_f32(vaddq_f32(v[0], v[2]), vaddq_f32(v[1], v[3]));
-  return vpadds_f32(vadd_f32(vget_low_f32(t), vget_high_f32(t)));
-}
+using float_neon::Sum16;
 
 float Dot(int64_t n, const float* a, const float* b) {
   const int64_t np = n - n % 64;
@@ -34,9 +31,7 @@ float Dot(int64_t n, const float* a, const float* b) {
   for (int r = 0; r < 8; ++r) acc[r] = vaddq_f32(acc[r], acc[r + 8]);
   for (int r = 0; r < 4; ++r) acc[r] = vaddq_f32(acc[r], acc[r + 4]);
   float sum = Sum16(acc);
-  // The tail unfused (this file is built with -ffp-contract=off).
-  for (int64_t i = np; i < n; ++i) sum += a[i] * b[i];
-  return sum;
+  return AddProducts(sum, a, b, np, n);
 }
 
 // tinyBLAS's 16-lane accumulator (n % 16 == 0).
@@ -51,25 +46,10 @@ float GemmDot(int64_t n, const float* a, const float* b) {
   return Sum16(acc);
 }
 
-void VecDot(int64_t n, float* s, const void* x, const void* y) {
-  *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
-}
-
-void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
-                 size_t x_stride, const void* y, size_t y_stride) {
-  const bool gemm = n % 16 == 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    const auto* a = reinterpret_cast<const float*>(static_cast<const char*>(x) + i * x_stride);
-    for (int64_t j = 0; j < ny; ++j) {
-      const auto* b = reinterpret_cast<const float*>(static_cast<const char*>(y) + j * y_stride);
-      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
-    }
-  }
-}
-
 }  // namespace
 
-EDGELLM_KERNEL_SET({EDGE_ISA_NEON, kNeonBuildFeatures, VecDot, VecDotBatch});
+EDGELLM_KERNEL_SET(float_rows::DotEntry<float, Dot, GemmDot, 16>(
+    EDGE_ISA_NEON, kNeonBuildFeatures));
 
 }  // namespace edgellm::quant::f32::EDGELLM_NEON_NS
 

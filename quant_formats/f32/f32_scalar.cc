@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant_formats/common/float_rows.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/f32/f32.h"
@@ -21,8 +22,7 @@ float Dot(int64_t n, const float* a, const float* b) {
     for (int l = 0; l < kDotLanes; ++l) acc[l] = std::fma(a[i + l], b[i + l], acc[l]);
   }
   float sum = ReduceFourAccumulators(acc);
-  for (int64_t i = np; i < n; ++i) sum += a[i] * b[i];
-  return sum;
+  return AddProducts(sum, a, b, np, n);
 }
 
 float GemmDot(int64_t n, const float* a, const float* b) {
@@ -43,24 +43,9 @@ void FromFloat(const float* x, void* y, int64_t n) {
   std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
 }
 
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
-  *s = Dot(n, static_cast<const float*>(x), static_cast<const float*>(y));
-}
-
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
-  const bool gemm = n % kGemmLanes == 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    const auto* a = reinterpret_cast<const float*>(static_cast<const char*>(x) + i * x_stride);
-    for (int64_t j = 0; j < ny; ++j) {
-      const auto* b = reinterpret_cast<const float*>(static_cast<const char*>(y) + j * y_stride);
-      s[j * s_stride + i] = gemm ? GemmDot(n, a, b) : Dot(n, a, b);
-    }
-  }
-}
-
 namespace scalar {
-EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar});
+EDGELLM_KERNEL_SET(float_rows::DotEntry<float, Dot, GemmDot, kGemmLanes>(
+    EDGE_ISA_SCALAR, 0));
 }  // namespace scalar
 
 }  // namespace edgellm::quant::f32

@@ -5,7 +5,7 @@
 namespace edgellm::quant::f32 {
 
 constexpr FormatDescriptor kDescriptor = {
-    EDGE_GGML_TYPE_F32, "f32", 1, sizeof(float),
+    EDGE_GGML_TYPE_F32, "f32", kBlockSize, sizeof(float),
     EDGE_GGML_TYPE_F32, ToFloat, FromFloat};
 
 }  // namespace edgellm::quant::f32

@@ -41,14 +41,12 @@ void FromFloatRef(const float* x, void* y, int64_t n);
 // ggml's x86 build does (quant_formats/common/lane_sums.h): blocks 0, 2, 4, ... AccumulateBlock32
 // into one 8-lane accumulator and blocks 1, 3, 5, ... into another, the two added lane by lane and
 // summed by HalvingSum8; an odd last block then adds d_x * d_y * (its integer sum) with one FMA.
+// Batched (EdgeVecDotBatchFn), ggml's numbers for 2+ activation rows (tinyBLAS's Q0 GEMM) are
+// every block AccumulateBlock32 into one 8-lane accumulator, then HalvingSum8.
 // The AVX2 and AVX-512 (non-VNNI) kernels, like ggml's, move the sign of the codebook value onto
 // the activation code, so they need codes in [-127, 127], which every Q8_0 quantizer (ggml's too)
 // produces.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
-// EdgeVecDotBatchFn with ggml's numbers for 2+ activation rows (tinyBLAS's Q0 GEMM): every block
-// AccumulateBlock32 into one 8-lane accumulator, then HalvingSum8.
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride);
 
 }  // namespace iq4_nl
 }  // namespace edgellm::quant

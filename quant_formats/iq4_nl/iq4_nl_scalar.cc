@@ -2,6 +2,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "quant_formats/common/block32_batch.h"
+#include "quant_formats/common/block32_scalar.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
 #include "quant_formats/common/lane_sums.h"
@@ -9,16 +11,28 @@
 
 namespace edgellm::quant::iq4_nl {
 
-void ToFloat(const void* vx, float* y, int64_t n) {
-  const auto* x = static_cast<const BlockIQ4_NL*>(vx);
-  for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
-    const float d = Fp16ToFp32(x[i].d);
+namespace {
+
+// The format for block32_scalar.h's loops: weights are codebook values.
+struct Format {
+  using Block = BlockIQ4_NL;
+  using Act = BlockQ8_0;
+  static constexpr bool kHasMin = false;
+  static void Values(const BlockIQ4_NL& b, int* w) {
     for (int j = 0; j < kBlockSize / 2; ++j) {
-      y[j] = d * static_cast<float>(kValuesIq4Nl[x[i].qs[j] & 0x0F]);
-      y[j + kBlockSize / 2] = d * static_cast<float>(kValuesIq4Nl[x[i].qs[j] >> 4]);
+      w[j] = kValuesIq4Nl[b.qs[j] & 0x0F];
+      w[j + kBlockSize / 2] = kValuesIq4Nl[b.qs[j] >> 4];
     }
   }
+};
+
+float Scale(const BlockIQ4_NL& x, const BlockQ8_0& y) {
+  return Fp16ToFp32(x.d) * Fp16ToFp32(y.d);
 }
+
+}  // namespace
+
+void ToFloat(const void* x, float* y, int64_t n) { block32::DequantizeRow<Format>(x, y, n); }
 
 void FromFloatRef(const float* x, void* vy, int64_t n) {
   auto* y = static_cast<BlockIQ4_NL*>(vy);
@@ -57,22 +71,6 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
   }
 }
 
-namespace {
-
-// The block's 32 codebook values, in weight order.
-void Values(const BlockIQ4_NL& b, int* w) {
-  for (int j = 0; j < kBlockSize / 2; ++j) {
-    w[j] = kValuesIq4Nl[b.qs[j] & 0x0F];
-    w[j + kBlockSize / 2] = kValuesIq4Nl[b.qs[j] >> 4];
-  }
-}
-
-float Scale(const BlockIQ4_NL& x, const BlockQ8_0& y) {
-  return Fp16ToFp32(x.d) * Fp16ToFp32(y.d);
-}
-
-}  // namespace
-
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   const auto* x = static_cast<const BlockIQ4_NL*>(vx);
   const auto* y = static_cast<const BlockQ8_0*>(vy);
@@ -81,15 +79,15 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   int w[kBlockSize];
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
-    Values(x[i], w);
+    Format::Values(x[i], w);
     AccumulateBlock32(w, y[i].qs, Scale(x[i], y[i]), even);
-    Values(x[i + 1], w);
+    Format::Values(x[i + 1], w);
     AccumulateBlock32(w, y[i + 1].qs, Scale(x[i + 1], y[i + 1]), odd);
   }
   for (int l = 0; l < 8; ++l) even[l] += odd[l];
   float sum = HalvingSum8(even);
   if (i < nb) {
-    Values(x[i], w);
+    Format::Values(x[i], w);
     int sumi = 0;
     for (int j = 0; j < kBlockSize; ++j) sumi += w[j] * y[i].qs[j];
     sum = std::fma(Scale(x[i], y[i]), static_cast<float>(sumi), sum);  // ggml's C, contracted
@@ -97,27 +95,10 @@ void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
   *s = sum;
 }
 
-void VecDotBatchScalar(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* vx, size_t x_stride, const void* vy, size_t y_stride) {
-  for (int64_t r = 0; r < nx; ++r) {
-    const auto* x =
-        reinterpret_cast<const BlockIQ4_NL*>(static_cast<const char*>(vx) + r * x_stride);
-    for (int64_t t = 0; t < ny; ++t) {
-      const auto* y =
-          reinterpret_cast<const BlockQ8_0*>(static_cast<const char*>(vy) + t * y_stride);
-      float acc[8] = {};
-      int w[kBlockSize];
-      for (int64_t i = 0; i < n / kBlockSize; ++i) {
-        Values(x[i], w);
-        AccumulateBlock32(w, y[i].qs, Scale(x[i], y[i]), acc);
-      }
-      s[t * s_stride + r] = HalvingSum8(acc);
-    }
-  }
-}
-
 namespace scalar {
-EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, VecDotBatchScalar, nullptr, ToFloat});
+// Batched: tinyBLAS's one accumulator over all blocks (iq4_nl.h).
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar,
+                    block32::DotEachPair<block32::DotOneAccumulator<Format>>, nullptr, ToFloat});
 }  // namespace scalar
 
 }  // namespace edgellm::quant::iq4_nl

@@ -2,20 +2,16 @@
 // Bit-exact with ggml: same float operations in the same order; this file is compiled with
 // -ffp-contract=off so that no multiply-add gets fused where ggml's reference does not fuse.
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "quant_formats/common/format_plugin.h"
-#include "quant_formats/common/fp16.h"
 #include "quant_formats/common/iq4_values.h"
-#include "quant_formats/common/k_quants.h"
-#include "quant_formats/common/lane_sums.h"
+#include "quant_formats/common/kquant_scalar.h"
 #include "quant_formats/iq4_xs/iq4_xs.h"
 
 namespace edgellm::quant::iq4xs {
 namespace {
 
-constexpr float kGroupMaxEps = 1e-15f;  // ggml's GROUP_MAX_EPS: below this a group is all zero
 constexpr int kSubBlock = 32;
 constexpr int kTries = 7;  // ggml's ntry for iq4_xs: candidate scales (t - 127) / max, |t| <= 7
 
@@ -23,14 +19,8 @@ constexpr int kTries = 7;  // ggml's ntry for iq4_xs: candidate scales (t - 127)
 // weights): the least-squares scale of the codes picked by max / 127, replaced by that of a
 // candidate (t - 127) / max whenever its codes fit better (larger sum(w q x)^2 / sum(w q^2)).
 float SubBlockScale(const float* xb) {
-  float amax = 0, max = 0;
-  for (int j = 0; j < kSubBlock; ++j) {
-    const float ax = std::fabs(xb[j]);
-    if (ax > amax) {
-      amax = ax;
-      max = xb[j];
-    }
-  }
+  float amax;
+  const float max = SignedAbsMax(xb, kSubBlock, &amax);
   if (amax < kGroupMaxEps) return 0;
   // Sum over the sub-block of w q x and w q^2 for the codes nearest to id * x.
   auto fit = [&](float id, float* sumqx, float* sumq2) {
@@ -45,16 +35,10 @@ float SubBlockScale(const float* xb) {
   };
   float sumqx, sumq2;
   fit(1 / (-max / kValuesIq4Nl[0]), &sumqx, &sumq2);
-  float d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
-  float best = d * sumqx;
-  for (int itry = -kTries; itry <= kTries; ++itry) {
-    fit((itry + kValuesIq4Nl[0]) / max, &sumqx, &sumq2);
-    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-      d = sumqx / sumq2;
-      best = d * sumqx;
-    }
-  }
-  return d;
+  const auto fit_k = [&](int k, float* sqx, float* sq2) {
+    fit((k + kValuesIq4Nl[0]) / max, sqx, sq2);
+  };
+  return RefineScale(sumq2 > 0 ? sumqx / sumq2 : 0.f, sumqx, kTries, false, fit_k, [](int) {});
 }
 
 }  // namespace
@@ -66,15 +50,9 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
   for (int64_t i = 0; i < nb; ++i, x += kQK_K) {
     BlockIQ4XS& b = y[i];
     float scales[kSubBlocks];
-    float max_scale = 0, amax_scale = 0;
-    for (int ib = 0; ib < kSubBlocks; ++ib) {
-      scales[ib] = SubBlockScale(x + kSubBlock * ib);
-      const float abs_d = std::fabs(scales[ib]);
-      if (abs_d > amax_scale) {
-        amax_scale = abs_d;
-        max_scale = scales[ib];
-      }
-    }
+    for (int ib = 0; ib < kSubBlocks; ++ib) scales[ib] = SubBlockScale(x + kSubBlock * ib);
+    float amax_scale;
+    const float max_scale = SignedAbsMax(scales, kSubBlocks, &amax_scale);
     // 6-bit sub-block scales against d = -max_scale / 32 (unrounded d, as ggml), then the codes
     // against each sub-block's scale as stored.
     const float d = -max_scale / 32;
@@ -107,42 +85,33 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
 }
 
 void ToFloat(const void* vx, float* y, int64_t n) {
-  const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
-  const int64_t nb = n / kQK_K;
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = Fp16ToFp32(x[i].d);
-    const uint8_t* qs = x[i].qs;
-    for (int ib = 0; ib < kQK_K / 32; ++ib, qs += 16, y += 32) {
-      const float dl = d * SubScale(x[i], ib);
+  DequantizeBlocks<BlockIQ4XS>(vx, y, n, [](const BlockIQ4XS& b, float* yb) {
+    const float d = Fp16ToFp32(b.d);
+    for (int ib = 0; ib < kQK_K / 32; ++ib, yb += 32) {
+      const float dl = d * SubScale(b, ib);
+      const uint8_t* qs = b.qs + 16 * ib;
       for (int j = 0; j < 16; ++j) {
-        y[j] = dl * kValuesIq4Nl[qs[j] & 0xF];
-        y[j + 16] = dl * kValuesIq4Nl[qs[j] >> 4];
+        yb[j] = dl * kValuesIq4Nl[qs[j] & 0xF];
+        yb[j + 16] = dl * kValuesIq4Nl[qs[j] >> 4];
       }
     }
-  }
+  });
 }
 
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
-  const BlockIQ4XS* x = static_cast<const BlockIQ4XS*>(vx);
-  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
-  const int64_t nb = n / kQK_K;
-  float acc[8] = {};  // ggml's 8-lane accumulator (see iq4_xs.h)
-  for (int64_t i = 0; i < nb; ++i) {
-    int w[kQK_K];  // the levels in weight order
-    int scales[kQK_K / 32];
-    for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      scales[ib] = SubScale(x[i], ib);
-      for (int j = 0; j < 16; ++j) {
-        w[32 * ib + j] = kValuesIq4Nl[x[i].qs[16 * ib + j] & 0xF];
-        w[32 * ib + j + 16] = kValuesIq4Nl[x[i].qs[16 * ib + j] >> 4];
-      }
-    }
-    int32_t lanes[8];
-    LaneSums256(w, y[i].qs, scales, 32, lanes);
-    const float d = y[i].d * Fp16ToFp32(x[i].d);
-    for (int l = 0; l < 8; ++l) acc[l] = std::fma(d, static_cast<float>(lanes[l]), acc[l]);
-  }
-  *s = HalvingSum8(acc);
+  SuperBlockDot<MinTerm::kNone, BlockIQ4XS>(
+      n, s, vx, vy, [](const BlockIQ4XS& b, const BlockQ8_K& y, int32_t* lanes, int32_t*) {
+        int w[kQK_K];  // the levels in weight order
+        int scales[kQK_K / 32];
+        for (int ib = 0; ib < kQK_K / 32; ++ib) {
+          scales[ib] = SubScale(b, ib);
+          for (int j = 0; j < 16; ++j) {
+            w[32 * ib + j] = kValuesIq4Nl[b.qs[16 * ib + j] & 0xF];
+            w[32 * ib + j + 16] = kValuesIq4Nl[b.qs[16 * ib + j] >> 4];
+          }
+        }
+        LaneSums256(w, y.qs, scales, 32, lanes);
+      });
 }
 
 namespace scalar {

@@ -5,9 +5,7 @@
 #include <cmath>
 
 #include "quant_formats/common/format_plugin.h"
-#include "quant_formats/common/fp16.h"
-#include "quant_formats/common/k_quants.h"
-#include "quant_formats/common/lane_sums.h"
+#include "quant_formats/common/kquant_scalar.h"
 #include "quant_formats/q2_K/q2_K.h"
 
 namespace edgellm::quant::q2k {
@@ -57,68 +55,38 @@ void FromFloatRef(const float* x, void* vy, int64_t n) {
       const float d = Fp16ToFp32(b.d) * (b.scales[j] & 0xF);
       if (d == 0) continue;
       const float dm = Fp16ToFp32(b.dmin) * (b.scales[j] >> 4);
-      for (int ii = 0; ii < 16; ++ii) {
-        const int l = NearestInt((x[16 * j + ii] + dm) / d);
-        L[16 * j + ii] = static_cast<uint8_t>(std::max(0, std::min(3, l)));
-      }
+      RequantizeWithMin(x + 16 * j, 16, d, dm, 3, L + 16 * j);
     }
-    for (int j = 0; j < kQK_K; j += 128) {
-      for (int l = 0; l < 32; ++l) {
-        b.qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) |
-                                               (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
-      }
-    }
+    PackLow2Bits(L, b.qs);
   }
 }
 
 void ToFloat(const void* vx, float* y, int64_t n) {
   const BlockQ2K* x = static_cast<const BlockQ2K*>(vx);
-  const int64_t nb = n / kQK_K;
-  for (int64_t i = 0; i < nb; ++i) {
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
     const float d = Fp16ToFp32(x[i].d);
     const float min = Fp16ToFp32(x[i].dmin);
-    int is = 0;
-    for (int h = 0; h < 2; ++h) {
-      const uint8_t* q = x[i].qs + 32 * h;
-      for (int shift = 0; shift < 8; shift += 2) {
-        for (int half = 0; half < 2; ++half) {
-          const uint8_t sc = x[i].scales[is++];
-          const float dl = d * (sc & 0xF);
-          const float ml = min * (sc >> 4);
-          for (int l = 16 * half; l < 16 * half + 16; ++l) *y++ = dl * ((q[l] >> shift) & 3) - ml;
-        }
-      }
+    for (int g = 0; g < kQK_K / 16; ++g) {
+      const float dl = d * (x[i].scales[g] & 0xF);
+      const float ml = min * (x[i].scales[g] >> 4);
+      for (int v = 16 * g; v < 16 * g + 16; ++v) *y++ = dl * Low2Bits(x[i].qs, v) - ml;
     }
   }
 }
 
 void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
-  const BlockQ2K* x = static_cast<const BlockQ2K*>(vx);
-  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
-  const int64_t nb = n / kQK_K;
-  float acc[8] = {};  // ggml's 8-lane accumulator (see q2_K.h)
-  for (int64_t i = 0; i < nb; ++i) {
-    int w[kQK_K];  // the quants in weight order
-    for (int h = 0; h < 2; ++h) {
-      for (int j = 0; j < 4; ++j) {
-        for (int l = 0; l < 32; ++l) w[128 * h + 32 * j + l] = (x[i].qs[32 * h + l] >> (2 * j)) & 3;
-      }
-    }
-    int scales[kQK_K / 16];
-    for (int g = 0; g < kQK_K / 16; ++g) scales[g] = x[i].scales[g] & 0xF;
-    int32_t lanes[8];
-    LaneSums256(w, y[i].qs, scales, 16, lanes);
-    const float dall = y[i].d * Fp16ToFp32(x[i].d);
-    const float dmin = y[i].d * Fp16ToFp32(x[i].dmin);
-    // First the min terms (groups 2k, 2k+1 in lane k), then the scaled sums, as ggml.
-    for (int k = 0; k < 8; ++k) {
-      const int32_t msum = (x[i].scales[2 * k] >> 4) * y[i].bsums[2 * k] +
-                           (x[i].scales[2 * k + 1] >> 4) * y[i].bsums[2 * k + 1];
-      acc[k] = std::fma(-dmin, static_cast<float>(msum), acc[k]);
-    }
-    for (int l = 0; l < 8; ++l) acc[l] = std::fma(dall, static_cast<float>(lanes[l]), acc[l]);
-  }
-  *s = HalvingSum8(acc);
+  SuperBlockDot<MinTerm::kLanes8, BlockQ2K>(
+      n, s, vx, vy, [](const BlockQ2K& b, const BlockQ8_K& y, int32_t* lanes, int32_t* mins) {
+        int w[kQK_K], scales[kQK_K / 16];
+        for (int v = 0; v < kQK_K; ++v) w[v] = Low2Bits(b.qs, v);
+        for (int g = 0; g < kQK_K / 16; ++g) scales[g] = b.scales[g] & 0xF;
+        LaneSums256(w, y.qs, scales, 16, lanes);
+        // Min lane k: groups 2k, 2k+1, each group's min times its q8_K sum.
+        for (int k = 0; k < 8; ++k) {
+          mins[k] = (b.scales[2 * k] >> 4) * y.bsums[2 * k] +
+                    (b.scales[2 * k + 1] >> 4) * y.bsums[2 * k + 1];
+        }
+      });
 }
 
 namespace scalar {

@@ -15,6 +15,9 @@
 #include <cstring>
 
 #include "quant_formats/common/q8_blocks.h"
+#if defined(__x86_64__) && defined(__AVX2__)
+#include "quant_formats/common/x86_simd.h"
+#endif
 
 namespace edgellm::quant::q3k {
 
@@ -39,10 +42,20 @@ static inline void UnpackScaleWords(const uint8_t packed[12], uint32_t out[4]) {
   out[3] = ((w[1] >> 4) & kLow4) | (((w[2] >> 6) & kLow2) << 4);  // scales 12..15
 }
 
+#if defined(__x86_64__) && defined(__AVX2__)
+// The 16 scales in [-32, 31], in sub-block order, built in a register (for the x86 kernels).
+static inline __m128i ScalesX86(const BlockQ3K& b) {
+  uint32_t w[4];
+  UnpackScaleWords(b.scales, w);
+  const __m128i biased = _mm_setr_epi32(static_cast<int>(w[0]), static_cast<int>(w[1]),
+                                        static_cast<int>(w[2]), static_cast<int>(w[3]));
+  return _mm_sub_epi8(biased, _mm_set1_epi8(32));
+}
+#endif
+
 // n is a multiple of 256 in all of these; x/y hold n / 256 blocks.
 void ToFloat(const void* x, float* y, int64_t n);       // ggml dequantize_row_q3_K
 void FromFloatRef(const float* x, void* y, int64_t n);  // ggml quantize_row_q3_K_ref
-// *s = dot(x: n weights as q3_K, y: n activations as q8_K).
 // *s = dot(x: n weights as q3_K, y: n activations as q8_K), summed as ggml's x86 build does (its
 // AVX2 code, which its AVX-512 builds run too; quant_formats/common/lane_sums.h): per super-block,
 // lane l of one 8-lane fp32 accumulator += (d_y * d_x) * LaneSums256 of the levels (low bits,

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/block32.h"
 
 namespace edgellm::quant {
 
@@ -26,15 +26,14 @@ static_assert(sizeof(BlockQ4_0) == 18, "Q4_0 block is 18 bytes");
 namespace q4_0 {
 
 inline constexpr int kBlockSize = 32;
+using Kernels = block32::Kernels<BlockQ4_0>;  // what the functions below call
 
 // Dequantize, bit-exact with ggml's dequantize_row_q4_0.
 void ToFloat(const void* x, float* y, int64_t n);
 // Quantize, bit-exact with ggml's quantize_row_q4_0_ref (what GGUF producers write).
 void FromFloatRef(const float* x, void* y, int64_t n);
-// *s = dot(x: Q4_0 row, y: Q8_0 row), integer sums per block scaled by d_x * d_y, summed as
-// ggml's x86 build does, for one activation row (its AVX2 code, which its AVX-512 builds run too)
-// and for several (tinyBLAS's Q0 GEMM) alike: AccumulateBlock32 into one 8-lane accumulator per
-// block, then HalvingSum8 (quant_formats/common/lane_sums.h). Every kernel gives these bits.
+// *s = dot(x: Q4_0 row, y: Q8_0 row) in ggml's x86 order (block32.h Kernels::VecDot), for one
+// activation row and for several (tinyBLAS's Q0 GEMM) alike. Every kernel gives these bits.
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
 
 }  // namespace q4_0

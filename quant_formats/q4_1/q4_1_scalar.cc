@@ -1,67 +1,10 @@
-// Portable Q4_1 kernels: the reference quantizer, dequantization and the scalar dot product.
-#include <algorithm>
-#include <cfloat>
-
+// Portable Q4_1 kernels: those of every linear 32-weight format (common/block32_scalar.h).
+#include "quant_formats/common/block32_scalar.h"
 #include "quant_formats/common/format_plugin.h"
-#include "quant_formats/common/fp16.h"
-#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/q4_1/q4_1.h"
 
-namespace edgellm::quant::q4_1 {
+template struct edgellm::quant::block32::Kernels<edgellm::quant::BlockQ4_1>;
 
-void ToFloat(const void* vx, float* y, int64_t n) {
-  const auto* x = static_cast<const BlockQ4_1*>(vx);
-  for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
-    const float d = Fp16ToFp32(x[i].d);
-    const float m = Fp16ToFp32(x[i].m);
-    for (int j = 0; j < kBlockSize / 2; ++j) {
-      y[j] = static_cast<float>(x[i].qs[j] & 0x0F) * d + m;
-      y[j + kBlockSize / 2] = static_cast<float>(x[i].qs[j] >> 4) * d + m;
-    }
-  }
-}
-
-void FromFloatRef(const float* x, void* vy, int64_t n) {
-  auto* y = static_cast<BlockQ4_1*>(vy);
-  for (int64_t i = 0; i < n / kBlockSize; ++i, x += kBlockSize) {
-    float min = FLT_MAX;
-    float max = -FLT_MAX;
-    for (int j = 0; j < kBlockSize; ++j) {
-      if (x[j] < min) min = x[j];
-      if (x[j] > max) max = x[j];
-    }
-    const float d = (max - min) / 15.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    y[i].d = Fp32ToFp16(d);
-    y[i].m = Fp32ToFp16(min);
-    for (int j = 0; j < kBlockSize / 2; ++j) {
-      // (x - min) * id lies in [0, 15]: truncating it + 0.5 rounds half up, as ggml does.
-      const int q0 = std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
-      const int q1 = std::min(15, static_cast<int>((x[j + kBlockSize / 2] - min) * id + 0.5f));
-      y[i].qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
-    }
-  }
-}
-
-void VecDotScalar(int64_t n, float* s, const void* vx, const void* vy) {
-  const auto* x = static_cast<const BlockQ4_1*>(vx);
-  const auto* y = static_cast<const BlockQ8_1*>(vy);
-  float acc[8] = {};  // ggml's 8-lane accumulator (see q4_1.h)
-  float sum_m = 0.0f;
-  for (int64_t i = 0; i < n / kBlockSize; ++i) {
-    int w[kBlockSize];
-    for (int j = 0; j < kBlockSize / 2; ++j) {
-      w[j] = x[i].qs[j] & 0x0F;
-      w[j + kBlockSize / 2] = x[i].qs[j] >> 4;
-    }
-    AccumulateBlock32(w, y[i].qs, Fp16ToFp32(x[i].d) * Fp16ToFp32(y[i].d), acc);
-    sum_m += Fp16ToFp32(x[i].m) * Fp16ToFp32(y[i].s);
-  }
-  *s = HalvingSum8(acc) + sum_m;
-}
-
-namespace scalar {
-EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, VecDotScalar, nullptr, nullptr, ToFloat});
-}  // namespace scalar
-
-}  // namespace edgellm::quant::q4_1
+namespace edgellm::quant::q4_1::scalar {
+EDGELLM_KERNEL_SET({EDGE_ISA_SCALAR, 0, Kernels::VecDot, nullptr, nullptr, Kernels::ToFloat});
+}  // namespace edgellm::quant::q4_1::scalar

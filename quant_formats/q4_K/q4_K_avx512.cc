@@ -1,8 +1,7 @@
-// q4_K x q8_K dot product, AVX-512. One 512-bit step covers a pair of sub-blocks: the 32 bytes of
+// q4_K x q8_K dot product, AVX-512: common/scale_min_k4_x86.h's VecDotK4Avx512 (shared with
+// q5_K; with and without VNNI). One 512-bit step covers a pair of sub-blocks: the 32 bytes of
 // quants are broadcast to both halves, the low half keeps the low nibbles (sub-block 2c), the
 // high half the high nibbles (sub-block 2c+1), which lines them up with 64 contiguous q8 bytes.
-// Without VNNI: vpmaddubsw, vpmaddwd by the scales, vpaddd. With VNNI the last two fuse into
-// vpdpwssd (a 6-bit scale times a 4-bit quant does not fit the u8 operand of vpdpbusd).
 //
 // The batched kernels (prefill) run the same steps per (row, token) pair, but unpack each weight
 // super-block once for a tile of tokens, the activation sums once for a tile of rows, and keep
@@ -15,73 +14,14 @@
 #include <cstdint>
 
 #include "quant_formats/common/format_plugin.h"
+#include "quant_formats/common/kquant_tiles.h"
 #include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_blocks.h"
 #include "quant_formats/common/scale_min_k4_x86.h"
-#include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q4_K/q4_K.h"
 
 namespace edgellm::quant::q4_K {
 namespace {
-
-template <bool kVnni>
-void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
-  const auto* x = static_cast<const BlockQ4_K*>(vx);
-  const auto* y = static_cast<const BlockQ8_K*>(vy);
-  const int64_t nb = n / kQK_K;
-  const __m512i m4 = _mm512_set1_epi8(0xF);
-  // Word shifts: 0 for the low 256 bits (low nibbles), 4 for the high 256 bits.
-  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
-  // Byte shuffles that broadcast word 2c (scale of sub-block 2c) over the low 256 bits and word
-  // 2c+1 over the high 256 bits.
-  __m512i pick[4];
-  for (int c = 0; c < 4; ++c) {
-    pick[c] = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0404 * c))),
-        _mm256_set1_epi16(static_cast<int16_t>(0x0302 + 0x0404 * c)), 1);
-  }
-  __m256 acc = _mm256_setzero_ps();
-  __m128 acc_m = _mm_setzero_ps();
-  for (int64_t i = 0; i < nb; ++i) {
-    const float d = y[i].d * x86::HalfToFloat(x[i].d);
-    const float dmin = -y[i].d * x86::HalfToFloat(x[i].dmin);
-    const __m256i sm16 = _mm256_cvtepu8_epi16(x86::ScalesMinsK4(x[i].scales));
-
-    // Min term: sum_j m[j] * (sum of the 32 activations of sub-block j).
-    const __m128i bs_lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums));
-    const __m128i bs_hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].bsums + 8));
-    const __m128i mins_prod =
-        _mm_madd_epi16(_mm256_extracti128_si256(sm16, 1), _mm_hadd_epi16(bs_lo, bs_hi));
-    acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(mins_prod), acc_m);
-
-    // The 8 word scales in every 128-bit lane.
-    const __m512i sc16 = _mm512_broadcast_i32x4(_mm256_castsi256_si128(sm16));
-    const uint8_t* q4 = x[i].qs;
-    const int8_t* q8 = y[i].qs;
-    __m512i sumi = _mm512_setzero_si512();
-    for (int c = 0; c < kQK_K / 64; ++c, q4 += 32, q8 += 64) {
-      const __m512i bits =
-          _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q4)));
-      const __m512i q = _mm512_and_si512(_mm512_srlv_epi16(bits, nibble_shift), m4);
-      // |q4 * q8| pairs <= 2 * 15 * 127: no int16 saturation.
-      const __m512i p16 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(q8));
-      const __m512i scale = _mm512_shuffle_epi8(sc16, pick[c]);
-      if constexpr (kVnni) {
-        sumi = _mm512_dpwssd_epi32(sumi, scale, p16);
-      } else {
-        sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(scale, p16));
-      }
-    }
-    // The two halves hold the same lanes of different sub-blocks: added, they are ggml's 8
-    // integer lanes (see q4_K.h), scaled in 256-bit registers as ggml does.
-    const __m256i sumi8 =
-        _mm256_add_epi32(_mm512_castsi512_si256(sumi), _mm512_extracti64x4_epi64(sumi, 1));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi8), acc);
-  }
-  acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
-  acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
-  *s = x86::HsumPs(acc) + _mm_cvtss_f32(acc_m);
-}
 
 // Tile shape of the batched kernels: weight rows x tokens. Rows are handled one after the other
 // within a super-block (8 integer accumulators live), so the tile's width in tokens sets how
@@ -89,16 +29,8 @@ void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
 constexpr int kTileRows = 2;
 constexpr int kTileTokens = 8;
 
-// Byte shuffles of VecDot: word 2c (scale of sub-block 2c) over the low 256 bits, word 2c+1 over
-// the high 256 bits.
-inline __m512i PickScales(int c) {
-  return _mm512_inserti64x4(
-      _mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0404 * c))),
-      _mm256_set1_epi16(static_cast<int16_t>(0x0302 + 0x0404 * c)), 1);
-}
-
-// The activation sums of VecDot's min term for four q8_K blocks: 128-bit lane k holds block k's
-// words bsums[2j] + bsums[2j+1], j < 8, wrapping in int16 like VecDot's vphaddw.
+// The activation sums of vec_dot's min term for four q8_K blocks: 128-bit lane k holds block k's
+// words bsums[2j] + bsums[2j+1], j < 8, wrapping in int16 like vec_dot's vphaddw.
 inline __m512i PairedBsums4(const BlockQ8_K& a, const BlockQ8_K& b, const BlockQ8_K& c,
                             const BlockQ8_K& d) {
   const __m512i ab = x86::Load2x32(a.bsums, b.bsums);
@@ -109,10 +41,10 @@ inline __m512i PairedBsums4(const BlockQ8_K& a, const BlockQ8_K& b, const BlockQ
   return _mm512_inserti64x4(_mm512_castsi256_si512(hab), hcd, 1);
 }
 
-// s[t * s_stride + r] = VecDot(row r, token t) for r < kR, t < nt <= kT (kT even), rows
+// s[t * s_stride + r] = vec_dot(row r, token t) for r < kR, t < nt <= kT (kT even), rows
 // x[r][0..nb) and tokens y[t][0..nb). y holds 4 * ceil(kT / 4) pointers; those from nt on
 // repeat a token (their results are dropped). Per super-block, each row is unpacked once for kT
-// tokens and each token's sums once for kR rows. Accumulators are VecDot's, packed: acc[r][p]
+// tokens and each token's sums once for kR rows. Accumulators are vec_dot's, packed: acc[r][p]
 // holds the 8 lanes of pair (r, 2p) in lanes 0..7 and of (r, 2p+1) in lanes 8..15, acc_m[r][g]
 // the 4 lanes of pair (r, 4g+k) in lanes 4k..4k+3, with the same FMAs per lane.
 template <bool kVnni, int kR, int kT>
@@ -121,7 +53,7 @@ void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int 
   static_assert(kT % 2 == 0, "tokens come in pairs");
   constexpr int kG = (kT + 3) / 4;
   const __m512i m4 = _mm512_set1_epi8(0xF);
-  const __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+  const __m512i nibble_shift = x86::NibbleShiftK4();
   // Spreads 4 floats over the four 128-bit lanes.
   const __m512i quad_lanes = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
   __m512 acc[kR][kT / 2];
@@ -154,14 +86,14 @@ void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int 
       const BlockQ4_K& b = x[r][i];
       const __m256i sm16 = _mm256_cvtepu8_epi16(x86::ScalesMinsK4(b.scales));
       const __m512i sc16 = _mm512_broadcast_i32x4(_mm256_castsi256_si128(sm16));
-      // VecDot's integer sums (sumi) for every token, one pair of sub-blocks at a time.
+      // vec_dot's integer sums (sumi) for every token, one pair of sub-blocks at a time.
       __m512i sumi[kT];
 #pragma GCC unroll 4
       for (int c = 0; c < kQK_K / 64; ++c) {
         const __m512i bits = _mm512_broadcast_i64x4(
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
         const __m512i q = _mm512_and_si512(_mm512_srlv_epi16(bits, nibble_shift), m4);
-        const __m512i scale = _mm512_shuffle_epi8(sc16, PickScales(c));
+        const __m512i scale = _mm512_shuffle_epi8(sc16, x86::PickScalesK4(c));
 #pragma GCC unroll 8
         for (int t = 0; t < kT; ++t) {
           const __m512i p16 = _mm512_maddubs_epi16(q, _mm512_loadu_si512(y[t][i].qs + 64 * c));
@@ -179,7 +111,7 @@ void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int 
       const __m512 xd = _mm512_set1_ps(x86::HalfToFloat(b.d));
 #pragma GCC unroll 8
       for (int p = 0; p < kT / 2; ++p) {
-        // VecDot's fold of the two 256-bit halves, for tokens 2p and 2p+1 at once.
+        // vec_dot's fold of the two 256-bit halves, for tokens 2p and 2p+1 at once.
         const __m512i lo = sumi[2 * p], hi = sumi[2 * p + 1];
         const __m512i sumi8 = _mm512_add_epi32(_mm512_shuffle_i64x2(lo, hi, 0x44),
                                                _mm512_shuffle_i64x2(lo, hi, 0xEE));
@@ -196,7 +128,7 @@ void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int 
       }
     }
   }
-  // VecDot's final sums, in its order.
+  // vec_dot's final sums, in its order.
 #pragma GCC unroll 8
   for (int r = 0; r < kR; ++r) {
     alignas(64) float lanes[kT / 2][16];
@@ -213,80 +145,39 @@ void Tile(int64_t nb, const BlockQ4_K* const* x, const BlockQ8_K* const* y, int 
   }
 }
 
-// Every row of x against the kT or fewer tokens in y (see Tile).
-template <bool kVnni, int kT>
-void TileRows(int64_t nb, int64_t nx, const uint8_t* x, size_t x_stride, const BlockQ8_K* const* y,
-              int nt, float* s, size_t s_stride) {
-  const auto row = [&](int64_t i) { return reinterpret_cast<const BlockQ4_K*>(x + i * x_stride); };
-  int64_t i = 0;
-  for (; i + kTileRows <= nx; i += kTileRows) {
-    const BlockQ4_K* rows[kTileRows];
-    for (int r = 0; r < kTileRows; ++r) rows[r] = row(i + r);
-    Tile<kVnni, kTileRows, kT>(nb, rows, y, nt, s + i, s_stride);
-  }
-  for (; i < nx; ++i) {
-    const BlockQ4_K* rows[1] = {row(i)};
-    Tile<kVnni, 1, kT>(nb, rows, y, nt, s + i, s_stride);
-  }
-}
-
 template <bool kVnni>
 void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
                  size_t x_stride, const void* vy, size_t y_stride) {
   static_assert(kTileTokens % 2 == 0 && kTileTokens <= 8, "see Tile");
-  const int64_t nb = n / kQK_K;
   const auto* x = static_cast<const uint8_t*>(vx);
-  for (int64_t j0 = 0; j0 < ny; j0 += kTileTokens) {
-    const int nt = static_cast<int>(std::min<int64_t>(kTileTokens, ny - j0));
-    const BlockQ8_K* y[8];
-    for (int t = 0; t < 8; ++t) {
-      y[t] = reinterpret_cast<const BlockQ8_K*>(static_cast<const uint8_t*>(vy) +
-                                                (j0 + std::min(t, nt - 1)) * y_stride);
+  const auto row = [&](int64_t i) { return reinterpret_cast<const BlockQ4_K*>(x + i * x_stride); };
+  ForEachTile<kTileTokens, kTileRows>(nx, ny, [&](int64_t i, int64_t t0, auto tokens) {
+    constexpr int kT = (decltype(tokens)::value + 1) / 2 * 2;  // odd counts: one token twice
+    const BlockQ8_K* y[kTileTokens];
+    TokenRows(vy, y_stride, t0, tokens, y);
+    float* st = s + t0 * s_stride + i;
+    if (i + kTileRows <= nx) {
+      const BlockQ4_K* rows[kTileRows];
+      for (int r = 0; r < kTileRows; ++r) rows[r] = row(i + r);
+      Tile<kVnni, kTileRows, kT>(n / kQK_K, rows, y, tokens, st, s_stride);
+    } else {
+      for (; i < nx; ++i, ++st) {
+        const BlockQ4_K* rows[1] = {row(i)};
+        Tile<kVnni, 1, kT>(n / kQK_K, rows, y, tokens, st, s_stride);
+      }
     }
-    float* sj = s + j0 * s_stride;
-    // Odd token counts compute one token twice.
-    switch ((nt + 1) / 2) {
-      case 1:
-        TileRows<kVnni, 2>(nb, nx, x, x_stride, y, nt, sj, s_stride);
-        break;
-      case 2:
-        TileRows<kVnni, std::min(4, kTileTokens)>(nb, nx, x, x_stride, y, nt, sj, s_stride);
-        break;
-      case 3:
-        TileRows<kVnni, std::min(6, kTileTokens)>(nb, nx, x, x_stride, y, nt, sj, s_stride);
-        break;
-      default:
-        TileRows<kVnni, kTileTokens>(nb, nx, x, x_stride, y, nt, sj, s_stride);
-        break;
-    }
-  }
-}
-
-void VecDotAvx512(int64_t n, float* s, const void* vx, const void* vy) {
-  VecDot<false>(n, s, vx, vy);
-}
-
-void VecDotAvx512Vnni(int64_t n, float* s, const void* vx, const void* vy) {
-  VecDot<true>(n, s, vx, vy);
-}
-
-void VecDotBatchAvx512(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                       const void* x, size_t x_stride, const void* y, size_t y_stride) {
-  VecDotBatch<false>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
-}
-
-void VecDotBatchAvx512Vnni(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride,
-                           const void* x, size_t x_stride, const void* y, size_t y_stride) {
-  VecDotBatch<true>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+  });
 }
 
 }  // namespace
 
 namespace avx512 {
-EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures, VecDotAvx512Vnni, VecDotBatchAvx512Vnni,
-                    nullptr, nullptr, kBatchMatchesVecDot},
-                   {EDGE_ISA_AVX512, kAvx512Features, VecDotAvx512, VecDotBatchAvx512, nullptr,
-                    nullptr, kBatchMatchesVecDot});
+EDGELLM_KERNEL_SET({EDGE_ISA_AVX512, kAvx512VnniFeatures,
+                    x86::VecDotK4Avx512<true, MinTerm::kLanes4, BlockQ4_K, false>,
+                    VecDotBatch<true>, nullptr, nullptr, kBatchMatchesVecDot},
+                   {EDGE_ISA_AVX512, kAvx512Features,
+                    x86::VecDotK4Avx512<false, MinTerm::kLanes4, BlockQ4_K, false>,
+                    VecDotBatch<false>, nullptr, nullptr, kBatchMatchesVecDot});
 }  // namespace avx512
 
 }  // namespace edgellm::quant::q4_K

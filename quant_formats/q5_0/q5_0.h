@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/block32.h"
 
 namespace edgellm::quant {
 
@@ -28,15 +28,11 @@ namespace q5_0 {
 
 inline constexpr int kBlockSize = 32;
 
-// Dequantize, bit-exact with ggml's dequantize_row_q5_0.
-void ToFloat(const void* x, float* y, int64_t n);
-// Quantize, bit-exact with ggml's quantize_row_q5_0_ref (what GGUF producers write).
-void FromFloatRef(const float* x, void* y, int64_t n);
-// *s = dot(x: Q5_0 row, y: Q8_0 row), integer sums per block scaled by d_x * d_y, summed as
-// ggml's x86 build does, for one activation row (its AVX2 code, which its AVX-512 builds run too)
-// and for several (tinyBLAS's Q0 GEMM) alike: AccumulateBlock32 into one 8-lane accumulator per
-// block, then HalvingSum8 (quant_formats/common/lane_sums.h). Every kernel gives these bits.
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// The kernels (common/block32.h): ToFloat and FromFloatRef bit-exact with ggml's
+// dequantize_row_q5_0 and quantize_row_q5_0_ref, VecDot against Q8_0 in ggml's x86 order.
+using Kernels = block32::Kernels<BlockQ5_0>;
+inline constexpr auto* ToFloat = &Kernels::ToFloat;
+inline constexpr auto* FromFloatRef = &Kernels::FromFloatRef;
 
 }  // namespace q5_0
 }  // namespace edgellm::quant

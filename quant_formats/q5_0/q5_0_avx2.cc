@@ -1,62 +1,14 @@
-// Q5_0 kernels for AVX2 + FMA + F16C: one block per step, codes rebuilt in registers.
+// Q5_0 kernels for AVX2 + FMA + F16C: those of common/block32_x86.h. One block per step.
 #if defined(__x86_64__)
 
-#include <cstring>
-
+#include "quant_formats/common/block32_x86.h"
 #include "quant_formats/common/format_plugin.h"
-#include "quant_formats/common/x86_simd.h"
 #include "quant_formats/q5_0/q5_0.h"
 
-namespace edgellm::quant::q5_0 {
-namespace {
+namespace edgellm::quant::q5_0::avx2 {
 
-// The 32 codes of a block, one per byte, in [0, 31].
-inline __m256i Codes(const BlockQ5_0& b) {
-  uint32_t qh;
-  std::memcpy(&qh, b.qh, sizeof qh);
-  const __m256i high = _mm256_and_si256(x86::BitsToBytes32(qh), _mm256_set1_epi8(0x10));
-  return _mm256_or_si256(x86::UnpackNibbles32(b.qs), high);
-}
+EDGELLM_KERNEL_SET(x86::LinearAvx2<BlockQ5_0>());
 
-void ToFloatAvx2(const void* vx, float* y, int64_t n) {
-  const auto* x = static_cast<const BlockQ5_0*>(vx);
-  for (int64_t i = 0; i < n / kBlockSize; ++i, y += kBlockSize) {
-    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d));
-    const __m256i q = _mm256_sub_epi8(Codes(x[i]), _mm256_set1_epi8(16));
-    const __m128i lo = _mm256_castsi256_si128(q);
-    const __m128i hi = _mm256_extracti128_si256(q, 1);
-    const __m128i parts[4] = {lo, _mm_unpackhi_epi64(lo, lo), hi, _mm_unpackhi_epi64(hi, hi)};
-    for (int k = 0; k < 4; ++k) {
-      const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[k]));
-      _mm256_storeu_ps(y + 8 * k, _mm256_mul_ps(v, d));
-    }
-  }
-}
-
-void VecDotAvx2(int64_t n, float* s, const void* vx, const void* vy) {
-  const auto* x = static_cast<const BlockQ5_0*>(vx);
-  const auto* y = static_cast<const BlockQ8_0*>(vy);
-  const __m256i sixteen = _mm256_set1_epi8(16);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kBlockSize; ++i) {
-    const __m256i q = Codes(x[i]);
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
-    // sum((q - 16) * a) = sum(q * a) - sum(16 * a): keeps maddubs' unsigned operand unsigned.
-    const __m256i p16 =
-        _mm256_sub_epi16(_mm256_maddubs_epi16(q, a), _mm256_maddubs_epi16(sixteen, a));
-    const __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
-    const __m256 d = _mm256_set1_ps(x86::HalfToFloat(x[i].d) * x86::HalfToFloat(y[i].d));
-    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p32), acc);
-  }
-  *s = x86::HsumPs(acc);
-}
-
-}  // namespace
-
-namespace avx2 {
-EDGELLM_KERNEL_SET({EDGE_ISA_AVX2, kAvx2Features, VecDotAvx2, nullptr, nullptr, ToFloatAvx2});
-}  // namespace avx2
-
-}  // namespace edgellm::quant::q5_0
+}  // namespace edgellm::quant::q5_0::avx2
 
 #endif  // __x86_64__

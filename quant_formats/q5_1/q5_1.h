@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "quant_formats/common/q8_blocks.h"
+#include "quant_formats/common/block32.h"
 
 namespace edgellm::quant {
 
@@ -30,15 +30,11 @@ namespace q5_1 {
 
 inline constexpr int kBlockSize = 32;
 
-// Dequantize, bit-exact with ggml's dequantize_row_q5_1.
-void ToFloat(const void* x, float* y, int64_t n);
-// Quantize, bit-exact with ggml's quantize_row_q5_1_ref (what GGUF producers write).
-void FromFloatRef(const float* x, void* y, int64_t n);
-// *s = dot(x: Q5_1 row, y: Q8_1 row), summed as ggml's x86 build does (its AVX2 code, which
-// its AVX-512 builds run too): AccumulateBlock32 of the unsigned codes into one 8-lane
-// accumulator with d_x * d_y per block, then HalvingSum8 (quant_formats/common/lane_sums.h), plus
-// the m_x * s_y of every block summed in order in a float. Every kernel gives these bits.
-void VecDotScalar(int64_t n, float* s, const void* x, const void* y);
+// The kernels (common/block32.h): ToFloat and FromFloatRef bit-exact with ggml's
+// dequantize_row_q5_1 and quantize_row_q5_1_ref, VecDot against Q8_1 in ggml's x86 order.
+using Kernels = block32::Kernels<BlockQ5_1>;
+inline constexpr auto* ToFloat = &Kernels::ToFloat;
+inline constexpr auto* FromFloatRef = &Kernels::FromFloatRef;
 
 }  // namespace q5_1
 }  // namespace edgellm::quant

@@ -1,8 +1,9 @@
 // NEON dot product of q6_K with q8_K, built twice (common/neon_simd.h): plain ARMv8-A into
 // namespace neon and with the dot-product extension into neon_dotprod. Same bits as VecDotScalar:
-// the integer lanes of LaneSums256 and the float sums of q6_K_scalar.cc in the same order. The
-// batched kernel (prefill, sdot build only) rebuilds each block's quants once for 3 tokens;
-// without sdot the products dominate and plain NEON calls VecDot per pair.
+// the integer lanes of LaneSums256 and the float sums of the scalar kernel (common/kquant_neon.h's
+// SuperBlockDot) in the same order. The batched kernel (prefill, sdot build only) rebuilds each
+// block's quants once for 3 tokens; without sdot the products dominate and plain NEON calls VecDot
+// per pair.
 #if defined(__aarch64__)
 
 #include <algorithm>
@@ -10,13 +11,15 @@
 #include <cstdint>
 
 #include "quant_formats/common/format_plugin.h"
-#include "quant_formats/common/neon_simd.h"
+#include "quant_formats/common/kquant_neon.h"
+#include "quant_formats/common/kquant_tiles.h"
 #include "quant_formats/q6_K/q6_K.h"
 
 namespace edgellm::quant::q6k::EDGELLM_NEON_NS {
 namespace {
 
-inline int8x16_t S8(uint8x16_t v) { return vreinterpretq_s8_u8(v); }
+using neon_simd::PairProducts;
+using neon_simd::S8;
 
 // The quants of runs 4h..4h + 3 of 32 weights of a block (half h): w[2c] holds weights 0..15 of
 // run 4h + c, w[2c + 1] weights 16..31. Values l, l + 32, l + 64, l + 96 (l < 32) of the half take
@@ -48,12 +51,12 @@ inline void UnpackHalf(const BlockQ6K& x, int h, int8x16_t w[8]) {
 // lanes 0..3 (*lo) += scale of group 2r * (sums of 4 products), lanes 4..7 (*hi) the same with
 // group 2r + 1; sc32[g / 4] lane g % 4 holds the scale of group g.
 template <int kRun>
-inline void AccumulateRun(const int8x16_t* w, const int32x4_t* sc32, const int8_t* a,
-                          int32x4_t* lo, int32x4_t* hi) {
+inline void AccumulateRun(const int8x16_t* w, const int32x4_t* sc32, const int8_t* a, int32x4_t* lo,
+                          int32x4_t* hi) {
   const int32x4_t zero = vdupq_n_s32(0);
   const int8_t* ar = a + 32 * kRun;
-  *lo = vmlaq_laneq_s32(*lo, neon_simd::DotI8(zero, w[2 * kRun], vld1q_s8(ar)),
-                        sc32[kRun / 2], (2 * kRun) % 4);
+  *lo = vmlaq_laneq_s32(*lo, neon_simd::DotI8(zero, w[2 * kRun], vld1q_s8(ar)), sc32[kRun / 2],
+                        (2 * kRun) % 4);
   *hi = vmlaq_laneq_s32(*hi, neon_simd::DotI8(zero, w[2 * kRun + 1], vld1q_s8(ar + 16)),
                         sc32[kRun / 2], (2 * kRun + 1) % 4);
 }
@@ -92,12 +95,8 @@ void Tile(int64_t nb, const BlockQ6K* x, const char* y, size_t y_stride, float* 
     for (int t = 0; t < kTokens; ++t) {
       // The lanes start at VecDot's final -32 * (scale * bsum of groups 2k, 2k + 1) term: the
       // int32 lanes are exact sums, so the order of the additions does not matter.
-      const int16x8_t bs_lo = vld1q_s16(yt[t][i].bsums);
-      const int16x8_t bs_hi = vld1q_s16(yt[t][i].bsums + 8);
-      int32x4_t lo = vpaddq_s32(vmull_s16(vget_low_s16(m32_lo), vget_low_s16(bs_lo)),
-                                vmull_high_s16(m32_lo, bs_lo));
-      int32x4_t hi = vpaddq_s32(vmull_s16(vget_low_s16(m32_hi), vget_low_s16(bs_hi)),
-                                vmull_high_s16(m32_hi, bs_hi));
+      int32x4_t lo = PairProducts(m32_lo, vld1q_s16(yt[t][i].bsums));
+      int32x4_t hi = PairProducts(m32_hi, vld1q_s16(yt[t][i].bsums + 8));
       const int8_t* a = yt[t][i].qs;
       AccumulateRun<0>(w, sc32, a, &lo, &hi);
       AccumulateRun<1>(w, sc32, a, &lo, &hi);
@@ -116,60 +115,37 @@ void Tile(int64_t nb, const BlockQ6K* x, const char* y, size_t y_stride, float* 
 #endif  // __ARM_FEATURE_DOTPROD
 
 void VecDot(int64_t n, float* s, const void* vx, const void* vy) {
-  const BlockQ6K* x = static_cast<const BlockQ6K*>(vx);
-  const BlockQ8_K* y = static_cast<const BlockQ8_K*>(vy);
-  const int64_t nb = n / kQK_K;
-  float32x4_t acc_lo = vdupq_n_f32(0.0f), acc_hi = vdupq_n_f32(0.0f);  // 8 lanes
-  for (int64_t i = 0; i < nb; ++i) {
-    const int8_t* sc = x[i].scales;
-    const int8_t* a = y[i].qs;
-    int32x4_t lanes_lo = vdupq_n_s32(0), lanes_hi = vdupq_n_s32(0);
+  const auto block_sums = [](const BlockQ6K& b, const BlockQ8_K& y, int32x4_t* lanes, int32x4_t*) {
+    const int8_t* sc = b.scales;
+    const int8_t* a = y.qs;
     for (int h = 0; h < 2; ++h, a += 128, sc += 8) {
       int8x16_t w[8];
-      UnpackHalf(x[i], h, w);
+      UnpackHalf(b, h, w);
 #pragma GCC unroll 4
       for (int c = 0; c < 4; ++c) {
         neon_simd::AccumulateChunk32(w[2 * c], w[2 * c + 1], a + 32 * c, sc[2 * c], sc[2 * c + 1],
-                                     &lanes_lo, &lanes_hi);
+                                     &lanes[0], &lanes[1]);
       }
     }
     // The -32 offset, taken out through the q8_K group sums: groups 2k, 2k+1 from lane k.
-    const int8x16_t sc8 = vld1q_s8(x[i].scales);
-    const int16x8_t sc_lo = vmovl_s8(vget_low_s8(sc8));
-    const int16x8_t sc_hi = vmovl_high_s8(sc8);
-    const int16x8_t bs_lo = vld1q_s16(y[i].bsums);
-    const int16x8_t bs_hi = vld1q_s16(y[i].bsums + 8);
-    const int32x4_t off_lo = vpaddq_s32(vmull_s16(vget_low_s16(sc_lo), vget_low_s16(bs_lo)),
-                                        vmull_high_s16(sc_lo, bs_lo));
-    const int32x4_t off_hi = vpaddq_s32(vmull_s16(vget_low_s16(sc_hi), vget_low_s16(bs_hi)),
-                                        vmull_high_s16(sc_hi, bs_hi));
-    lanes_lo = vmlsq_n_s32(lanes_lo, off_lo, 32);
-    lanes_hi = vmlsq_n_s32(lanes_hi, off_hi, 32);
-    const float d = y[i].d * neon_simd::HalfToFloat(x[i].d);
-    neon_simd::FmaLanes8(lanes_lo, lanes_hi, d, &acc_lo, &acc_hi);
-  }
-  *s = neon_simd::HalvingSum8(acc_lo, acc_hi);
+    const int8x16_t sc8 = vld1q_s8(b.scales);
+    const int32x4_t off_lo = PairProducts(vmovl_s8(vget_low_s8(sc8)), vld1q_s16(y.bsums));
+    const int32x4_t off_hi = PairProducts(vmovl_high_s8(sc8), vld1q_s16(y.bsums + 8));
+    lanes[0] = vmlsq_n_s32(lanes[0], off_lo, 32);
+    lanes[1] = vmlsq_n_s32(lanes[1], off_hi, 32);
+  };
+  neon_simd::SuperBlockDot<MinTerm::kNone, BlockQ6K>(n, s, vx, vy, block_sums);
 }
 
 #if defined(__ARM_FEATURE_DOTPROD)
 void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* vx,
                  size_t x_stride, const void* vy, size_t y_stride) {
-  const int64_t nb = n / kQK_K;
   const char* x = static_cast<const char*>(vx);
   const char* y = static_cast<const char*>(vy);
-  for (int64_t t0 = 0; t0 < ny; t0 += kTileTokens) {
-    const int nt = static_cast<int>(std::min<int64_t>(kTileTokens, ny - t0));
-    const char* yt = y + t0 * y_stride;
-    for (int64_t i = 0; i < nx; ++i) {
-      const BlockQ6K* xi = reinterpret_cast<const BlockQ6K*>(x + i * x_stride);
-      float* st = s + t0 * s_stride + i;
-      switch (nt) {
-        case 1: Tile<1>(nb, xi, yt, y_stride, st, s_stride); break;
-        case 2: Tile<2>(nb, xi, yt, y_stride, st, s_stride); break;
-        default: Tile<3>(nb, xi, yt, y_stride, st, s_stride); break;
-      }
-    }
-  }
+  ForEachTile<kTileTokens, 1>(nx, ny, [&](int64_t i, int64_t t0, auto tokens) {
+    Tile<decltype(tokens)::value>(n / kQK_K, reinterpret_cast<const BlockQ6K*>(x + i * x_stride),
+                                  y + t0 * y_stride, y_stride, s + t0 * s_stride + i, s_stride);
+  });
 }
 #endif  // __ARM_FEATURE_DOTPROD
 

@@ -1,8 +1,10 @@
+// Portable q8_0 kernels: the two quantizers, dequantization and the dot product.
+#include <algorithm>
 #include <cstdint>
 
+#include "quant_formats/common/block32_scalar.h"
 #include "quant_formats/common/format_plugin.h"
 #include "quant_formats/common/fp16.h"
-#include "quant_formats/common/lane_sums.h"
 #include "quant_formats/common/q8_quantize.h"
 #include "quant_formats/q8_0/q8_0.h"
 
@@ -24,24 +26,23 @@ void QuantizeRowAct(const float* x, void* y, int64_t n) {
   }
 }
 
-void DequantizeRow(const void* x, float* y, int64_t n) {
-  const auto* in = static_cast<const BlockQ8_0*>(x);
-  for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    const float d = Fp16ToFp32(in[b].d);
-    for (int j = 0; j < kQK8_0; ++j) y[b * kQK8_0 + j] = in[b].qs[j] * d;
-  }
-}
+namespace {
 
+// The format for block32_scalar.h's loops: weights are the quants.
+struct Format {
+  using Block = BlockQ8_0;
+  using Act = BlockQ8_0;
+  static constexpr bool kHasMin = false;
+  static void Values(const BlockQ8_0& b, int* w) { std::copy(b.qs, b.qs + kQK8_0, w); }
+};
+
+}  // namespace
+
+void DequantizeRow(const void* x, float* y, int64_t n) { block32::DequantizeRow<Format>(x, y, n); }
+
+// One 8-lane accumulator (see q8_0.h).
 void VecDotScalar(int64_t n, float* s, const void* x, const void* y) {
-  const auto* bx = static_cast<const BlockQ8_0*>(x);
-  const auto* by = static_cast<const BlockQ8_0*>(y);
-  float acc[8] = {};  // ggml's 8-lane accumulator (see q8_0.h)
-  for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    int w[kQK8_0];
-    for (int j = 0; j < kQK8_0; ++j) w[j] = bx[b].qs[j];
-    AccumulateBlock32(w, by[b].qs, Fp16ToFp32(bx[b].d) * Fp16ToFp32(by[b].d), acc);
-  }
-  *s = HalvingSum8(acc);
+  block32::DotOneAccumulator<Format>(n, s, x, y);
 }
 
 namespace scalar {

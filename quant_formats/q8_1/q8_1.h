@@ -14,8 +14,6 @@
 
 namespace edgellm::quant::q8_1 {
 
-static_assert(sizeof(BlockQ8_1) == 36, "q8_1 block is 36 bytes");
-
 // n floats -> n / 32 blocks, bit-exact with ggml's quantize_row_q8_1_ref: d = amax / 127,
 // q = roundf(x / d) (ties away from zero), s = d * sum(q).
 void QuantizeRowRef(const float* x, void* y, int64_t n);
@@ -27,6 +25,20 @@ void QuantizeRowAct(const float* x, void* y, int64_t n);
 
 // n / 32 blocks -> n floats: d * q (s is not needed).
 void DequantizeRow(const void* x, float* y, int64_t n);
+
+// The row loop of every quantizer: each block's quants, their sum and d from kQuantizeBlock
+// (common/q8_quantize.h), then d and s stored as fp16 by kToHalf. Static: each ISA's file
+// instantiates it with its own block quantizer.
+template <float (*kQuantizeBlock)(const float* x, int8_t* q, int* sum), uint16_t (*kToHalf)(float)>
+static void QuantizeRow(const float* x, void* y, int64_t n) {
+  auto* out = static_cast<BlockQ8_1*>(y);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    int sum;
+    const float d = kQuantizeBlock(x + b * kQK8_0, out[b].qs, &sum);
+    out[b].d = kToHalf(d);
+    out[b].s = kToHalf(static_cast<float>(sum) * d);
+  }
+}
 
 }  // namespace edgellm::quant::q8_1
 

@@ -8,23 +8,11 @@
 namespace edgellm::quant::q8_1 {
 
 void QuantizeRowRef(const float* x, void* y, int64_t n) {
-  auto* out = static_cast<BlockQ8_1*>(y);
-  for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    int sum;
-    const float d = QuantizeQ8BlockRef(x + b * kQK8_0, out[b].qs, &sum);
-    out[b].d = Fp32ToFp16(d);
-    out[b].s = Fp32ToFp16(static_cast<float>(sum) * d);
-  }
+  QuantizeRow<QuantizeQ8BlockRef, Fp32ToFp16>(x, y, n);
 }
 
 void QuantizeRowAct(const float* x, void* y, int64_t n) {
-  auto* out = static_cast<BlockQ8_1*>(y);
-  for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    int sum;
-    const float d = QuantizeQ8BlockX86(x + b * kQK8_0, out[b].qs, &sum);
-    out[b].d = Fp32ToFp16(d);
-    out[b].s = Fp32ToFp16(static_cast<float>(sum) * d);
-  }
+  QuantizeRow<QuantizeQ8BlockX86, Fp32ToFp16>(x, y, n);
 }
 
 void DequantizeRow(const void* x, float* y, int64_t n) {

@@ -2,7 +2,7 @@
 // rules (the golden test cannot tell them apart, these inputs can).
 #include <cmath>
 #include <cstring>
-#include <random>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -13,20 +13,12 @@
 namespace edgellm::quant {
 namespace {
 
+using testing::FormatTest;
 using testing::KernelName;
-using testing::LoadFormat;
-using testing::RunnableKernels;
 
-class Q8_1Test : public ::testing::Test {
+class Q8_1Test : public FormatTest {
  protected:
-  void SetUp() override {
-    format_ = LoadFormat("q8_1");
-    ASSERT_NE(format_, nullptr);
-    kernels_ = RunnableKernels(*format_);
-    ASSERT_FALSE(kernels_.empty());
-  }
-  const EdgeQuantFormatV1* format_ = nullptr;
-  std::vector<const EdgeQuantKernelsV1*> kernels_;
+  Q8_1Test() : FormatTest("q8_1") {}
 };
 
 // s must be fp16(d * sum(q)) with the fp32 scale d = amax / 127 of the block's input x.
@@ -43,33 +35,15 @@ TEST_F(Q8_1Test, HasNoDotProductOfItsOwn) {
 }
 
 TEST_F(Q8_1Test, ReferenceRoundsTiesAwayActivationsRoundTiesToEven) {
-  // amax = 127 gives d = 1 and x * id = x exactly: every x = k + 0.5 is a tie.
-  std::vector<float> x(kQK8_0);
-  for (int j = 0; j < kQK8_0; ++j) x[j] = (j % 2 ? -1.0f : 1.0f) * (j + 0.5f);
-  x[kQK8_0 - 1] = 127.0f;
-  BlockQ8_1 ref, act;
-  format_->from_float_ref(x.data(), &ref, kQK8_0);
-  ExpectSumField(ref, x.data(), "ref");
-  for (int j = 0; j + 1 < kQK8_0; ++j) {
-    EXPECT_EQ(ref.qs[j], static_cast<int>(std::round(x[j]))) << j;
-  }
-  for (const EdgeQuantKernelsV1* k : kernels_) {
-    ASSERT_NE(k->from_float, nullptr);
-    k->from_float(x.data(), &act, kQK8_0);
-    EXPECT_EQ(act.d, ref.d) << KernelName(*k);
-    ExpectSumField(act, x.data(), KernelName(*k));
-    for (int j = 0; j + 1 < kQK8_0; ++j) {
-      EXPECT_EQ(act.qs[j], static_cast<int>(std::nearbyint(x[j]))) << KernelName(*k) << " " << j;
-    }
-  }
+  const std::vector<float> x = testing::Q8TieBlock();
+  const std::vector<BlockQ8_1> blocks =
+      testing::ExpectQ8TiesRounded<BlockQ8_1>(*format_, kernels_, x);
+  for (const BlockQ8_1& b : blocks) ExpectSumField(b, x.data(), "ref and every kernel");
 }
 
 TEST_F(Q8_1Test, EveryKernelQuantizesAlike) {
   const int n = kQK8_0 * 512;
-  std::mt19937 rng(3);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (float& v : x) v = dist(rng) * std::exp(dist(rng));
+  const std::vector<float> x = testing::RandomFloats(n, 3, 1.0f);
   std::vector<BlockQ8_1> first(n / kQK8_0), q(n / kQK8_0);
   kernels_.front()->from_float(x.data(), first.data(), n);
   for (size_t i = 0; i < first.size(); ++i) {

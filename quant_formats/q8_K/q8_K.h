@@ -8,7 +8,9 @@
 #ifndef EDGELLM_QUANT_FORMATS_Q8_K_Q8_K_H_
 #define EDGELLM_QUANT_FORMATS_Q8_K_Q8_K_H_
 
+#include <cfloat>
 #include <cstdint>
+#include <cstring>
 
 #include "quant_formats/common/q8_blocks.h"
 
@@ -22,6 +24,39 @@ void QuantizeRowRef(const float* x, void* y, int64_t n);
 
 // n / 256 blocks -> n floats: d * q (ggml's dequantize_row_q8_K).
 void DequantizeRow(const void* x, float* y, int64_t n);
+
+// QuantizeRowRef's bytes by the steps of the SIMD quantizers, per block of 256 values xb:
+// mask(xb, j, bits) has bit k set where |xb[j + k]| has the float bits `bits` (k < kStep), for
+// the largest magnitude max_bits(xb) (the integer order of |x|'s bits is the float order); the
+// first such value of the block gives the scale; quantize(xb, iscale, &block) writes its quants
+// and bsums. Blocks whose largest magnitude is 0, inf or NaN, or so small that the scale
+// overflows, take QuantizeRowRef: the float-to-int conversions would differ from ggml's bit trick.
+template <int kStep, class MaxBits, class Mask, class Quantize>
+void QuantizeRowWith(const float* x, void* vy, int64_t n, MaxBits max_bits, Mask mask,
+                     Quantize quantize) {
+  auto* y = static_cast<BlockQ8_K*>(vy);
+  for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
+    const int bits = max_bits(x);
+    float amax;
+    std::memcpy(&amax, &bits, sizeof amax);
+    if (bits == 0 || bits >= 0x7f800000 || 127.f / amax > FLT_MAX) {
+      QuantizeRowRef(x, &y[i], kQK_K);
+      continue;
+    }
+    // First index with that magnitude, as the scalar strict-greater scan picks.
+    int first = 0;
+    for (int j = 0; j < kQK_K; j += kStep) {
+      const unsigned m = mask(x, j, bits);
+      if (m != 0) {
+        first = j + __builtin_ctz(m);
+        break;
+      }
+    }
+    const float iscale = -127.f / x[first];
+    quantize(x, iscale, &y[i]);
+    y[i].d = 1 / iscale;
+  }
+}
 
 }  // namespace edgellm::quant::q8_K
 

@@ -1,6 +1,5 @@
 // q8_K reference quantizer and dequantizer (ggml-quants.c: quantize_row_q8_K_ref,
 // dequantize_row_q8_K).
-#include <cmath>
 #include <cstring>
 
 #include "quant_formats/common/format_plugin.h"
@@ -15,15 +14,8 @@ void QuantizeRowRef(const float* x, void* vy, int64_t n) {
   const int64_t nb = n / kQK_K;
   for (int64_t i = 0; i < nb; ++i, x += kQK_K) {
     // The signed value of largest magnitude, the first one on ties (strict >, as ggml).
-    float max = 0;
-    float amax = 0;
-    for (int j = 0; j < kQK_K; ++j) {
-      const float ax = std::fabs(x[j]);
-      if (ax > amax) {
-        amax = ax;
-        max = x[j];
-      }
-    }
+    float amax;
+    const float max = SignedAbsMax(x, kQK_K, &amax);
     if (amax == 0) {
       // ggml leaves bsums unwritten here; zeros are what its zero-initialised buffers hold.
       std::memset(&y[i], 0, sizeof(BlockQ8_K));
