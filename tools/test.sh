@@ -54,7 +54,7 @@ if [[ $named == 0 ]]; then
 fi
 
 # The aarch64 suite: every NEON kernel against the golden vectors, the plugin host, the formats'
-# own tests and model parity with llama.cpp on the scalar and neon backends, on an emulated CPU
+# own tests, attention's batch invariance and model parity with llama.cpp on the scalar and neon backends, on an emulated CPU
 # with every extension (QEMU_CPU=max, .bazelrc); then the kernels and the neon backend again on an
 # emulated Cortex-A72 (Raspberry Pi 4: no dotprod, no fp16 arithmetic), where the host must pick
 # the plain NEON entries and those must not use the extensions (qemu raises SIGILL if they do).
@@ -73,7 +73,7 @@ if [[ $aarch64_mode == 1 || ($aarch64_mode == auto && $named == 0) ]]; then
     run_bazel_test --config=aarch64 --build_tests_only \
       //tests/golden:quant_golden_test //tests/golden:model_golden_test \
       //tests/core:plugin_registry_test //tests/core:cpu_features_test \
-      //tests/core:dropin_format_test //quant_formats/...
+      //tests/core:dropin_format_test //tests/model:attention_test //quant_formats/...
     run_bazel_test --config=aarch64 --test_env=QEMU_CPU=cortex-a72 \
       --test_filter='AllTypes/*:*_neon' //tests/golden:quant_golden_test \
       //tests/golden:model_golden_test

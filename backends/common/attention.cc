@@ -19,6 +19,13 @@ namespace {
 // arithmetic; the elements past the last whole block go through fp32 one by one.
 constexpr int64_t kHalfBlock = 128;
 
+// Query heads of one KV head handled by one work item at most: they share each K tile's
+// conversion and each V row's dequantization, and their independent sums keep the FMA units busy.
+constexpr int64_t kMaxQueriesPerItem = 8;
+
+// Keys per tile of the vectorized F16 q.k (ScoresF16).
+constexpr int64_t kKeys = 16;
+
 // The compiler's binary16 type: GCC 12 has _Float16 in C++ on x86-64 but not on aarch64, where
 // __fp16 converts the same way (one rounding from float or double, fcvt).
 #if defined(__aarch64__)
@@ -42,16 +49,39 @@ void ScaleHalf(float* acc, int64_t d, float ms) {
   const int64_t np = d - d % kHalfBlock;
   const float ms_half = RoundToHalf(ms);
   for (int64_t i = 0; i < np; ++i) acc[i] = RoundToHalf(acc[i] * ms_half);  // exact product
-  for (int64_t i = np; i < d; ++i) acc[i] = RoundToHalf(acc[i] * ms);
+  int64_t i = np;
+#if defined(__AVX512F__)
+  const __m512 ms16 = _mm512_set1_ps(ms);
+  for (; i + 16 <= d; i += 16) {
+    const __m512 r = _mm512_mul_ps(_mm512_loadu_ps(acc + i), ms16);
+    _mm512_storeu_ps(acc + i, _mm512_cvtph_ps(_mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT)));
+  }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  const __m256 ms8 = _mm256_set1_ps(ms);
+  for (; i + 8 <= d; i += 8) {
+    const __m256 r = _mm256_mul_ps(_mm256_loadu_ps(acc + i), ms8);
+    _mm256_storeu_ps(acc + i, _mm256_cvtph_ps(_mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT)));
+  }
+#endif
+  for (; i < d; ++i) acc[i] = RoundToHalf(acc[i] * ms);
 }
 
 // acc += v * vs for the fp16 accumulator (ggml_vec_mad_f16; its fp32 tail is compiled with FMA
-// contraction, so each element is one fp32 FMA rounded to fp16).
+// contraction, so each element is one fp32 FMA rounded to fp16). Element-wise, so the vector
+// width does not change the bits.
 void MadHalf(float* acc, const float* v, int64_t d, float vs) {
   const int64_t np = d - d % kHalfBlock;
   const float vs_half = RoundToHalf(vs);
   for (int64_t i = 0; i < np; ++i) acc[i] = HalfFma(v[i], vs_half, acc[i]);
   int64_t i = np;
+#if defined(__AVX512F__)
+  const __m512 vs16 = _mm512_set1_ps(vs);
+  for (; i + 16 <= d; i += 16) {
+    const __m512 r = _mm512_fmadd_ps(_mm512_loadu_ps(v + i), vs16, _mm512_loadu_ps(acc + i));
+    _mm512_storeu_ps(acc + i, _mm512_cvtph_ps(_mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT)));
+  }
+#endif
 #if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
   const __m256 vs8 = _mm256_set1_ps(vs);
   for (; i + 8 <= d; i += 8) {
@@ -68,14 +98,13 @@ void MadHalf(float* acc, const float* v, int64_t d, float vs) {
   for (; i < d; ++i) acc[i] = RoundToHalf(std::fma(v[i], vs, acc[i]));
 }
 
+#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
 // The F16 K cache's q.k for d < 128, where ggml_vec_dot_f16 (see quant_formats/f16/f16.h) is
-// all tail: the exact fp32 products summed one after another in double, then rounded to float.
-// The additions of one dot product are sequential, so this runs kKeys dot products side by side,
-// one per double lane, each in ggml's order: the 8 x 8 tiles of products are transposed so that
-// lane j holds key j. k0: key row 0's head; key j at k0 + j * k_stride bytes; q: the query's
-// fp16 values as floats; d % 8 == 0.
-#if defined(__AVX2__) && defined(__F16C__)
-constexpr int64_t kKeys = 16;
+// all tail: the fp32 products k[i] * q[i] (exact: fp16 times fp16) summed one after another in
+// double, then rounded to float. A double FMA of the widened values gives the same bits as that
+// addition (the product is exact in double too), so kKeys keys run side by side, one per double
+// lane, each in ggml's order, over a tile of keys transposed once and widened to double for all
+// the queries of a work item.
 
 inline void Transpose8x8(__m256* r) {
   __m256 t[8], u[8];
@@ -95,44 +124,103 @@ inline void Transpose8x8(__m256* r) {
   }
 }
 
-void ScoresF16(const uint8_t* k0, size_t k_stride, const float* q, int64_t d, float* scores) {
-#if defined(__AVX512F__)
-  __m512d acc[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};  // keys 8g .. 8g + 7
-#else
-  __m256d acc[2][2];  // keys 8g + 4h .. 8g + 4h + 3
-  for (auto& g : acc) g[0] = g[1] = _mm256_setzero_pd();
-#endif
+// kt[i * kKeys + j] = key j's element i as a double, for keys j < n_keys (<= kKeys) of the tile;
+// the others are zero. k0: key 0's head; key j at k0 + j * k_stride bytes; d % 8 == 0.
+void TransposeKeys(const uint8_t* k0, size_t k_stride, int64_t n_keys, int64_t d, double* kt) {
   for (int64_t i0 = 0; i0 < d; i0 += 8) {
-    const __m256 q8 = _mm256_loadu_ps(q + i0);
-    __m256 prod[2][8];
-    for (int g = 0; g < 2; ++g) {
-      for (int j = 0; j < 8; ++j) {
-        const auto* row = reinterpret_cast<const __m128i*>(k0 + (8 * g + j) * k_stride) + i0 / 8;
-        prod[g][j] = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(row)), q8);  // exact
+    for (int64_t g = 0; g < kKeys / 8; ++g) {
+      __m256 r[8];
+      for (int64_t j = 0; j < 8; ++j) {
+        const int64_t key = 8 * g + j;
+        const auto* row = reinterpret_cast<const __m128i*>(k0 + key * k_stride) + i0 / 8;
+        r[j] = key < n_keys ? _mm256_cvtph_ps(_mm_loadu_si128(row)) : _mm256_setzero_ps();
       }
-      Transpose8x8(prod[g]);
-    }
-    for (int i = 0; i < 8; ++i) {
-      for (int g = 0; g < 2; ++g) {
+      Transpose8x8(r);  // r[i] = element i0 + i of keys 8g .. 8g + 7
+      for (int64_t i = 0; i < 8; ++i) {
+        double* dst = kt + (i0 + i) * kKeys + 8 * g;
 #if defined(__AVX512F__)
-        acc[g] = _mm512_add_pd(acc[g], _mm512_cvtps_pd(prod[g][i]));
+        _mm512_storeu_pd(dst, _mm512_cvtps_pd(r[i]));
 #else
-        acc[g][0] = _mm256_add_pd(acc[g][0], _mm256_cvtps_pd(_mm256_castps256_ps128(prod[g][i])));
-        acc[g][1] = _mm256_add_pd(acc[g][1], _mm256_cvtps_pd(_mm256_extractf128_ps(prod[g][i], 1)));
+        _mm256_storeu_pd(dst, _mm256_cvtps_pd(_mm256_castps256_ps128(r[i])));
+        _mm256_storeu_pd(dst + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(r[i], 1)));
 #endif
       }
     }
-  }
-  for (int g = 0; g < 2; ++g) {
-#if defined(__AVX512F__)
-    _mm256_storeu_ps(scores + 8 * g, _mm512_cvtpd_ps(acc[g]));
-#else
-    _mm_storeu_ps(scores + 8 * g, _mm256_cvtpd_ps(acc[g][0]));
-    _mm_storeu_ps(scores + 8 * g + 4, _mm256_cvtpd_ps(acc[g][1]));
-#endif
   }
 }
+
+// Scores of kQ queries side by side (2 * kQ or 4 * kQ independent FMA chains).
+template <int kQ>
+void ScoresF16Queries(const double* kt, const double* qd, int64_t d, float* scores,
+                      int64_t score_stride) {
+#if defined(__AVX512F__)
+  constexpr int kVecs = kKeys / 8;
+  __m512d acc[kQ][kVecs];
+  for (auto& a : acc)
+    for (auto& v : a) v = _mm512_setzero_pd();
+  for (int64_t i = 0; i < d; ++i) {
+    for (int q = 0; q < kQ; ++q) {
+      const __m512d qi = _mm512_set1_pd(qd[q * d + i]);
+      for (int g = 0; g < kVecs; ++g) {
+        acc[q][g] = _mm512_fmadd_pd(_mm512_loadu_pd(kt + i * kKeys + 8 * g), qi, acc[q][g]);
+      }
+    }
+  }
+  for (int q = 0; q < kQ; ++q) {
+    for (int g = 0; g < kVecs; ++g) {
+      _mm256_storeu_ps(scores + q * score_stride + 8 * g, _mm512_cvtpd_ps(acc[q][g]));
+    }
+  }
+#else
+  constexpr int kVecs = kKeys / 4;
+  __m256d acc[kQ][kVecs];
+  for (auto& a : acc)
+    for (auto& v : a) v = _mm256_setzero_pd();
+  for (int64_t i = 0; i < d; ++i) {
+    for (int q = 0; q < kQ; ++q) {
+      const __m256d qi = _mm256_set1_pd(qd[q * d + i]);
+      for (int g = 0; g < kVecs; ++g) {
+        acc[q][g] = _mm256_fmadd_pd(_mm256_loadu_pd(kt + i * kKeys + 4 * g), qi, acc[q][g]);
+      }
+    }
+  }
+  for (int q = 0; q < kQ; ++q) {
+    for (int g = 0; g < kVecs; ++g) {
+      _mm_storeu_ps(scores + q * score_stride + 4 * g, _mm256_cvtpd_ps(acc[q][g]));
+    }
+  }
 #endif
+}
+
+// scores[q * score_stride + j] = query q's dot product with key j of the tile, for n_q queries
+// (qd: n_q rows of d doubles, the queries' fp16 values).
+void ScoresF16(const double* kt, const double* qd, int64_t n_q, int64_t d, float* scores,
+               int64_t score_stride) {
+#if defined(__AVX512F__)
+  constexpr int64_t kStep = 4;  // 8 chains: two FMA ports times four cycles of latency
+#else
+  constexpr int64_t kStep = 2;  // 8 chains of 4 doubles
+#endif
+  int64_t q = 0;
+  for (; q + kStep <= n_q; q += kStep) {
+    ScoresF16Queries<kStep>(kt, qd + q * d, d, scores + q * score_stride, score_stride);
+  }
+  for (; q < n_q; ++q)
+    ScoresF16Queries<1>(kt, qd + q * d, d, scores + q * score_stride, score_stride);
+}
+#endif
+
+// Query heads per work item: a divisor of the GQA group, as many as kMaxQueriesPerItem allows
+// while there are still at least 4 items per thread to balance.
+int64_t QueriesPerItem(int64_t group, int64_t n_tokens, int64_t n_kv_heads, int n_threads) {
+  int64_t best = 1;
+  for (int64_t c = 1; c <= std::min(group, kMaxQueriesPerItem); ++c) {
+    if (group % c != 0) continue;
+    if (c > 1 && n_tokens * n_kv_heads * (group / c) < 4 * static_cast<int64_t>(n_threads)) break;
+    best = c;
+  }
+  return best;
+}
 
 }  // namespace
 
@@ -146,8 +234,8 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
   }
   const EdgeVecDotFn kdot = ctx.kernels.Get(a.k_format).vec_dot;
   if (kdot == nullptr) {
-    return ctx.Fail(absl::StrFormat("%s has no vec_dot kernel: it cannot hold keys",
-                                    a.k_format->name));
+    return ctx.Fail(
+        absl::StrFormat("%s has no vec_dot kernel: it cannot hold keys", a.k_format->name));
   }
   const FormatKernels& kq = ctx.kernels.Get(a.k_vec_dot_format);
   const EdgeFromFloatFn quantize_q = kq.from_float;
@@ -159,82 +247,113 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
                                             a.k_vec_dot_format->type_id == EDGE_GGML_TYPE_F16 &&
                                             d < kHalfBlock && d % 8 == 0;
 
+  const int64_t group = a.n_heads / a.n_kv_heads;
+  const int64_t n_q = QueriesPerItem(group, a.n_tokens, a.n_kv_heads, ctx.pool.n_threads());
   int64_t max_pos = 0;
   for (int64_t t = 0; t < a.n_tokens; ++t) max_pos = std::max<int64_t>(max_pos, a.positions[t]);
+  // Rows of scores padded to whole key tiles.
+  const int64_t score_stride = (max_pos + kKeys) / kKeys * kKeys;
   const size_t q_bytes = RowBytes(a.k_vec_dot_format, d);
   const size_t k_head_bytes = RowBytes(a.k_format, d);
   const size_t v_head_bytes = RowBytes(a.v_format, d);
   for (BackendContext::PerThread& s : ctx.per_thread) {
-    if (s.query.size() < q_bytes) s.query.resize(q_bytes);
-    if (s.accum.size() < static_cast<size_t>(d)) s.accum.resize(d);
-    if (s.values.size() < static_cast<size_t>(d)) s.values.resize(d);
-    if (s.scores.size() < static_cast<size_t>(max_pos + 1)) s.scores.resize(max_pos + 1);
+    const auto grow = [](auto& v, size_t n) {
+      if (v.size() < n) v.resize(n);
+    };
+    grow(s.query, n_q * q_bytes);
+    grow(s.query_wide, n_q * d);
+    grow(s.keys_wide, d * kKeys);
+    grow(s.accum, n_q * d);
+    grow(s.values, d);
+    grow(s.scores, n_q * score_stride);
+    grow(s.softmax, 2 * n_q);
   }
 
-  const int64_t group = a.n_heads / a.n_kv_heads;
   const auto* k_cache = static_cast<const uint8_t*>(a.k_cache);
   const auto* v_cache = static_cast<const uint8_t*>(a.v_cache);
-  ctx.pool.ParallelFor(a.n_tokens * a.n_heads, 1, [&](int64_t begin, int64_t end, int thread) {
-    BackendContext::PerThread& s = ctx.per_thread[thread];
-    float* acc = s.accum.data();
-    float* v = s.values.data();
-    float* scores = s.scores.data();
-    for (int64_t item = begin; item < end; ++item) {
-      // Last tokens first: they attend to the most cache rows, so claiming them early keeps the
-      // threads' shares even.
-      const int64_t t = a.n_tokens - 1 - item / a.n_heads;
-      const int64_t h = item % a.n_heads;
-      const int64_t kvh = h / group;
-      const int64_t n_pos = a.positions[t] + 1;
-      quantize_q(q + (t * a.n_heads + h) * d, s.query.data(), d);
-      const uint8_t* k_head = k_cache + kvh * k_head_bytes;
-      // q.k of every cache row first (independent dot products), then the online softmax.
-      int64_t p = 0;
-#if defined(__AVX2__) && defined(__F16C__)
-      if (k_half_tail) {
-        q_to_float(s.query.data(), v, d);
-        for (; p + kKeys <= n_pos; p += kKeys) {
-          ScoresF16(k_head + p * a.k_row_bytes, a.k_row_bytes, v, d, scores + p);
-        }
-      }
-#endif
-      for (; p < n_pos; ++p) kdot(d, &scores[p], k_head + p * a.k_row_bytes, s.query.data());
-
-      // Online softmax over the cache rows in order (Milakov & Gimelshein 2018), exactly as
-      // ggml_compute_forward_flash_attn_ext_f16_one_chunk: a new maximum rescales the running
-      // sum and the accumulator; the accumulator is fp16 for an F16 V cache (each update
-      // rounded to fp16), fp32 otherwise. Bit-compatible with llama.cpp's CPU flash attention.
-      std::fill(acc, acc + d, 0.0f);
-      float max_score = -INFINITY;
-      float sum = 0.0f;
-      for (p = 0; p < n_pos; ++p) {
-        const float score = scores[p] * a.scale;
-        float ms = 1.0f;  // rescales what was accumulated when the maximum grows
-        float vs = 1.0f;  // weight of this row: exp(score - max)
-        if (score > max_score) {
-          ms = std::exp(max_score - score);
-          max_score = score;
-          if (v_half) {
-            ScaleHalf(acc, d, ms);
-          } else {
-            for (int64_t i = 0; i < d; ++i) acc[i] *= ms;
+  const int64_t items_per_token = a.n_heads / n_q;
+  ctx.pool.ParallelFor(
+      a.n_tokens * items_per_token, 1, [&](int64_t begin, int64_t end, int thread) {
+        BackendContext::PerThread& s = ctx.per_thread[thread];
+        float* v = s.values.data();
+        for (int64_t item = begin; item < end; ++item) {
+          // Last tokens first: they attend to the most cache rows, so claiming them early keeps the
+          // threads' shares even.
+          const int64_t t = a.n_tokens - 1 - item / items_per_token;
+          const int64_t h0 = item % items_per_token * n_q;  // query heads h0 .. h0 + n_q - 1
+          const int64_t kvh = h0 / group;
+          const int64_t n_pos = a.positions[t] + 1;
+          const uint8_t* k_head = k_cache + kvh * k_head_bytes;
+          for (int64_t j = 0; j < n_q; ++j) {
+            quantize_q(q + (t * a.n_heads + h0 + j) * d, s.query.data() + j * q_bytes, d);
           }
-        } else {
-          vs = std::exp(score - max_score);
+          // q.k of every cache row first (independent dot products), then the online softmax.
+          int64_t p = 0;
+#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
+          if (k_half_tail) {
+            for (int64_t j = 0; j < n_q; ++j) {
+              q_to_float(s.query.data() + j * q_bytes, v, d);
+              std::copy(v, v + d, s.query_wide.data() + j * d);
+            }
+            // A partial last tile puts zero keys' scores into the padding of score_stride.
+            for (; p < n_pos; p += kKeys) {
+              TransposeKeys(k_head + p * a.k_row_bytes, a.k_row_bytes, std::min(kKeys, n_pos - p),
+                            d, s.keys_wide.data());
+              ScoresF16(s.keys_wide.data(), s.query_wide.data(), n_q, d, s.scores.data() + p,
+                        score_stride);
+            }
+          }
+#endif
+          for (int64_t j = 0; j < n_q; ++j) {
+            float* scores = s.scores.data() + j * score_stride;
+            const uint8_t* qj = s.query.data() + j * q_bytes;
+            for (int64_t r = p; r < n_pos; ++r) kdot(d, &scores[r], k_head + r * a.k_row_bytes, qj);
+          }
+
+          // Online softmax over the cache rows in order (Milakov & Gimelshein 2018), exactly as
+          // ggml_compute_forward_flash_attn_ext_f16_one_chunk, for each query: a new maximum
+          // rescales the running sum and the accumulator; the accumulator is fp16 for an F16 V
+          // cache (each update rounded to fp16), fp32 otherwise. Bit-compatible with llama.cpp's
+          // CPU flash attention. Each V row is dequantized once for the item's queries.
+          float* max_score = s.softmax.data();
+          float* sum = max_score + n_q;
+          std::fill(s.accum.data(), s.accum.data() + n_q * d, 0.0f);
+          std::fill(max_score, max_score + n_q, -INFINITY);
+          std::fill(sum, sum + n_q, 0.0f);
+          for (p = 0; p < n_pos; ++p) {
+            v_to_float(v_cache + p * a.v_row_bytes + kvh * v_head_bytes, v, d);
+            for (int64_t j = 0; j < n_q; ++j) {
+              float* acc = s.accum.data() + j * d;
+              const float score = s.scores[j * score_stride + p] * a.scale;
+              float ms = 1.0f;  // rescales what was accumulated when the maximum grows
+              float vs = 1.0f;  // weight of this row: exp(score - max)
+              if (score > max_score[j]) {
+                ms = std::exp(max_score[j] - score);
+                max_score[j] = score;
+                if (v_half) {
+                  ScaleHalf(acc, d, ms);
+                } else {
+                  for (int64_t i = 0; i < d; ++i) acc[i] *= ms;
+                }
+              } else {
+                vs = std::exp(score - max_score[j]);
+              }
+              if (v_half) {
+                MadHalf(acc, v, d, vs);
+              } else {
+                for (int64_t i = 0; i < d; ++i) acc[i] = std::fma(v[i], vs, acc[i]);
+              }
+              sum[j] = std::fma(sum[j], ms, vs);
+            }
+          }
+          for (int64_t j = 0; j < n_q; ++j) {
+            const float inv_sum = sum[j] == 0.0f ? 0.0f : 1.0f / sum[j];
+            const float* acc = s.accum.data() + j * d;
+            float* o = out + (t * a.n_heads + h0 + j) * d;
+            for (int64_t i = 0; i < d; ++i) o[i] = acc[i] * inv_sum;
+          }
         }
-        v_to_float(v_cache + p * a.v_row_bytes + kvh * v_head_bytes, v, d);
-        if (v_half) {
-          MadHalf(acc, v, d, vs);
-        } else {
-          for (int64_t i = 0; i < d; ++i) acc[i] = std::fma(v[i], vs, acc[i]);
-        }
-        sum = std::fma(sum, ms, vs);
-      }
-      const float inv_sum = sum == 0.0f ? 0.0f : 1.0f / sum;
-      float* o = out + (t * a.n_heads + h) * d;
-      for (int64_t i = 0; i < d; ++i) o[i] = acc[i] * inv_sum;
-    }
-  });
+      });
   return 0;
 }
 

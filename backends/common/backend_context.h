@@ -16,8 +16,11 @@ namespace edgellm::backends {
 
 struct BackendContext {
   BackendContext(EdgeIsa isa_in, const EdgeBackendOptionsV1& options)
-      : isa(isa_in), cpu_features(options.cpu_features), kernels(isa_in, options.cpu_features),
-        pool(options.n_threads), per_thread(static_cast<size_t>(pool.n_threads())) {}
+      : isa(isa_in),
+        cpu_features(options.cpu_features),
+        kernels(isa_in, options.cpu_features),
+        pool(options.n_threads),
+        per_thread(static_cast<size_t>(pool.n_threads())) {}
 
   // Records why an op fails (EdgeBackendV1::last_error) and returns its non-zero status.
   int Fail(std::string why) {
@@ -31,11 +34,15 @@ struct BackendContext {
   std::string last_error;
   ThreadPool pool;
   std::vector<uint8_t> activations;  // activations quantized to the vec_dot type
+  // Attention scratch for the query heads of one work item (they share a KV head).
   struct PerThread {
-    std::vector<uint8_t> query;  // one query head quantized for q.k
-    std::vector<float> accum;    // one head's attention output being accumulated
-    std::vector<float> values;   // one dequantized V head (or the query as floats)
-    std::vector<float> scores;   // q.k of one query head with every cache row
+    std::vector<uint8_t> query;      // the query heads quantized for q.k
+    std::vector<double> query_wide;  // the same, widened to double (F16 q.k)
+    std::vector<double> keys_wide;   // a tile of key heads, transposed and widened (F16 q.k)
+    std::vector<float> accum;        // the heads' attention outputs being accumulated
+    std::vector<float> values;       // one dequantized V head (or one query as floats)
+    std::vector<float> scores;       // q.k of each query head with every cache row
+    std::vector<float> softmax;      // running maximum and sum of each query head
   };
   std::vector<PerThread> per_thread;
 };

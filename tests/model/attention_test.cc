@@ -1,0 +1,217 @@
+// Backend attention (EdgeBackendV1::attention) on every loaded backend: a query row's output is
+// the same bits whatever else is in the call (prefill of many tokens, or the token alone) and
+// however many threads run it; with an F16 cache and head_dim < 128 it is ggml's one-chunk flash
+// attention formula (ggml_compute_forward_flash_attn_ext_f16_one_chunk, x86 build), bit for bit.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/backend.h"
+#include "core/model/kv_cache.h"
+#include "core/plugin/plugin_paths.h"
+#include "gtest/gtest.h"
+
+namespace edgellm {
+namespace {
+
+#if defined(__aarch64__)
+using Half = __fp16;
+#else
+using Half = _Float16;
+#endif
+
+float RoundToHalf(float x) { return static_cast<float>(static_cast<Half>(x)); }
+
+struct Shape {
+  int64_t n_heads, n_kv_heads, head_dim, n_ctx;
+};
+
+// A filled cache and queries for every position: n_ctx tokens of n_heads * head_dim values.
+struct Problem {
+  Shape shape;
+  std::unique_ptr<KvCache> kv;
+  std::vector<float> q;
+  std::vector<int32_t> positions;
+};
+
+class AttentionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<PluginRegistry>> r = LoadPlugins("");
+    ASSERT_TRUE(r.ok()) << r.status();
+    registry_ = r->release();
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+
+  static std::unique_ptr<Backend> Make(const BackendPlugin& b, int n_threads) {
+    absl::StatusOr<std::unique_ptr<Backend>> be = b.Create(n_threads);
+    EXPECT_TRUE(be.ok()) << be.status();
+    return be.ok() ? std::move(*be) : nullptr;
+  }
+
+  static Problem MakeProblem(const Shape& shape, uint32_t cache_type, uint32_t seed) {
+    Problem p;
+    p.shape = shape;
+    absl::StatusOr<std::unique_ptr<KvCache>> kv =
+        KvCache::Create(*registry_, cache_type, 1, shape.n_ctx, shape.n_kv_heads, shape.head_dim);
+    EXPECT_TRUE(kv.ok()) << kv.status();
+    if (!kv.ok()) return p;
+    p.kv = std::move(*kv);
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t kv_width = shape.n_kv_heads * shape.head_dim;
+    std::vector<float> k(shape.n_ctx * kv_width), v(shape.n_ctx * kv_width);
+    for (float& x : k) x = normal(rng);
+    for (float& x : v) x = normal(rng);
+    p.q.resize(shape.n_ctx * shape.n_heads * shape.head_dim);
+    for (float& x : p.q) x = 2.0f * normal(rng);  // spread scores: the running maximum moves
+    std::unique_ptr<Backend> be = Make(*registry_->DefaultBackend(), 1);
+    EXPECT_TRUE(p.kv->Write(*be, 0, 0, shape.n_ctx, k.data(), v.data()).ok());
+    p.kv->Commit(shape.n_ctx);
+    for (int64_t t = 0; t < shape.n_ctx; ++t) p.positions.push_back(static_cast<int32_t>(t));
+    return p;
+  }
+
+  // Output rows of tokens [t0, t0 + n) in one call.
+  static std::vector<float> Run(Backend& be, const Problem& p, int64_t t0, int64_t n) {
+    const Shape& s = p.shape;
+    EdgeAttentionV1 a{};
+    a.n_tokens = n;
+    a.n_heads = s.n_heads;
+    a.n_kv_heads = s.n_kv_heads;
+    a.head_dim = s.head_dim;
+    a.positions = p.positions.data() + t0;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    a.k_format = p.kv->format().desc();
+    a.k_vec_dot_format = p.kv->vec_dot_format().desc();
+    a.k_cache = p.kv->k(0);
+    a.k_row_bytes = p.kv->row_bytes();
+    a.v_format = p.kv->format().desc();
+    a.v_cache = p.kv->v(0);
+    a.v_row_bytes = p.kv->row_bytes();
+    const int64_t width = s.n_heads * s.head_dim;
+    std::vector<float> out(n * width);
+    absl::Status st = be.Attention(a, p.q.data() + t0 * width, out.data());
+    EXPECT_TRUE(st.ok()) << st;
+    return out;
+  }
+
+  static PluginRegistry* registry_;
+};
+
+PluginRegistry* AttentionTest::registry_ = nullptr;
+
+// The same, for each cache type.
+class AttentionCacheTest : public AttentionTest, public ::testing::WithParamInterface<uint32_t> {};
+
+// First element where two runs' bits differ, or -1.
+int64_t FirstDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+TEST_P(AttentionCacheTest, RowsDoNotDependOnTheBatchOrThreads) {
+  // Head sizes on both sides of ggml's 128-element F16 block; GQA groups of 1, 4 and 8; cache
+  // lengths that are not multiples of the 16-key tiles.
+  const Shape shapes[] = {{8, 2, 64, 53}, {4, 4, 32, 37}, {8, 1, 128, 21}, {16, 2, 96, 40}};
+  for (const Shape& shape : shapes) {
+    Problem p = MakeProblem(shape, GetParam(), 7);
+    ASSERT_NE(p.kv, nullptr);
+    const int64_t width = shape.n_heads * shape.head_dim;
+    for (const BackendPlugin* b : registry_->backends()) {
+      SCOPED_TRACE(std::string(b->name()) + " d=" + std::to_string(shape.head_dim));
+      std::unique_ptr<Backend> two = Make(*b, 2), one = Make(*b, 1), three = Make(*b, 3);
+      ASSERT_TRUE(two && one && three);
+      const std::vector<float> all = Run(*two, p, 0, shape.n_ctx);
+      ASSERT_EQ(FirstDiff(all, Run(*one, p, 0, shape.n_ctx)), -1) << "1 thread vs 2";
+      for (int64_t t = 0; t < shape.n_ctx; ++t) {
+        const std::vector<float> want(all.begin() + t * width, all.begin() + (t + 1) * width);
+        ASSERT_EQ(FirstDiff(Run(*one, p, t, 1), want), -1) << "token " << t << " alone";
+        ASSERT_EQ(FirstDiff(Run(*three, p, t, 1), want), -1) << "token " << t << ", 3 threads";
+      }
+      // A chunk in the middle (chunked prefill) gives its rows of the whole prompt's run.
+      const int64_t t0 = shape.n_ctx / 3, n = shape.n_ctx / 2;
+      const std::vector<float> want(all.begin() + t0 * width, all.begin() + (t0 + n) * width);
+      ASSERT_EQ(FirstDiff(Run(*three, p, t0, n), want), -1) << "tokens " << t0 << ".." << t0 + n;
+    }
+  }
+}
+
+// ggml's one-chunk flash attention for an F16 cache and head_dim < 128, written out: q rounded
+// to fp16; each q.k the fp32 products summed in order in double; an online softmax over the rows
+// in order; the fp16 accumulator updated by one fp32 FMA per element, rounded to fp16.
+std::vector<float> OneChunkF16(const Problem& p, const std::vector<float>& k,
+                               const std::vector<float>& v) {
+  const Shape& s = p.shape;
+  const int64_t d = s.head_dim, group = s.n_heads / s.n_kv_heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  std::vector<float> out(p.q.size());
+  for (int64_t t = 0; t < s.n_ctx; ++t) {
+    for (int64_t h = 0; h < s.n_heads; ++h) {
+      const float* q = p.q.data() + (t * s.n_heads + h) * d;
+      const int64_t kvh = h / group;
+      std::vector<float> acc(d, 0.0f);
+      float max_score = -INFINITY, sum = 0.0f;
+      for (int64_t r = 0; r <= t; ++r) {
+        const float* kr = k.data() + (r * s.n_kv_heads + kvh) * d;
+        const float* vr = v.data() + (r * s.n_kv_heads + kvh) * d;
+        double dot = 0.0;
+        for (int64_t i = 0; i < d; ++i) dot += static_cast<double>(kr[i] * RoundToHalf(q[i]));
+        const float score = static_cast<float>(dot) * scale;
+        float ms = 1.0f, vs = 1.0f;
+        if (score > max_score) {
+          ms = std::exp(max_score - score);
+          max_score = score;
+          for (float& a : acc) a = RoundToHalf(a * ms);
+        } else {
+          vs = std::exp(score - max_score);
+        }
+        for (int64_t i = 0; i < d; ++i) acc[i] = RoundToHalf(std::fma(vr[i], vs, acc[i]));
+        sum = std::fma(sum, ms, vs);
+      }
+      for (int64_t i = 0; i < d; ++i) out[(t * s.n_heads + h) * d + i] = acc[i] * (1.0f / sum);
+    }
+  }
+  return out;
+}
+
+TEST_F(AttentionTest, F16CacheIsGgmlOneChunkFormula) {
+  const Shape shape{8, 2, 64, 45};
+  Problem p = MakeProblem(shape, kCacheTypeF16, 11);
+  ASSERT_NE(p.kv, nullptr);
+  // The cache's values as floats, read back through the format.
+  const int64_t n = shape.n_ctx * shape.n_kv_heads * shape.head_dim;
+  std::vector<float> k(n), v(n);
+  p.kv->format().ToFloat(p.kv->k(0), k.data(), n);
+  p.kv->format().ToFloat(p.kv->v(0), v.data(), n);
+  const std::vector<float> want = OneChunkF16(p, k, v);
+  for (const BackendPlugin* b : registry_->backends()) {
+    SCOPED_TRACE(b->name());
+    std::unique_ptr<Backend> be = Make(*b, 2);
+    ASSERT_NE(be, nullptr);
+    const std::vector<float> got = Run(*be, p, 0, shape.n_ctx);
+    const int64_t i = FirstDiff(got, want);
+    ASSERT_EQ(i, -1) << "element " << i << ": " << got[i] << " vs " << want[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CacheTypes, AttentionCacheTest,
+                         ::testing::Values(kCacheTypeF16, kCacheTypeF32, kCacheTypeQ8_0),
+                         [](const ::testing::TestParamInfo<uint32_t>& info) {
+                           return std::string(info.param == kCacheTypeF16   ? "F16"
+                                              : info.param == kCacheTypeF32 ? "F32"
+                                                                            : "Q8_0");
+                         });
+
+}  // namespace
+}  // namespace edgellm
