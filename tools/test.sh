@@ -56,8 +56,9 @@ fi
 # The aarch64 suite: every NEON kernel against the golden vectors, the plugin host, the formats'
 # own tests, attention's batch invariance and model parity with llama.cpp on the scalar and
 # neon backends, on an emulated CPU with every extension (QEMU_CPU=max, .bazelrc); then the
-# kernels and the neon backend again on an emulated Cortex-A72 (Raspberry Pi 4: no dotprod, no fp16 arithmetic), where the host must pick
-# the plain NEON entries and those must not use the extensions (qemu raises SIGILL if they do).
+# kernels and the neon backend again on an emulated Cortex-A72 (Raspberry Pi 4: no dotprod, no
+# fp16 arithmetic), where the host must pick the plain NEON entries and those must not use the
+# extensions (qemu raises SIGILL if they do).
 aarch64_mode=${EDGELLM_TEST_AARCH64:-auto}
 aarch64_missing=()
 for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
