@@ -14,6 +14,12 @@ constexpr int64_t kRowGrain = 16;
 constexpr int64_t kMinChunkMacs = int64_t{1} << 16;
 // Tokens per tile in prefill: each weight row is read once per tile from cache.
 constexpr int64_t kTokenTile = 8;
+// Software prefetch distance of decode's weight stream, and the line size it steps by. One core's
+// hardware prefetchers keep too few lines in flight to cover DRAM latency: prefetching into all
+// cache levels 4 KiB ahead took 2-thread decode from 43% to 56% of the read probe (Q4_K_M, Q8_0,
+// Xeon VM); the non-temporal hint gained nothing.
+constexpr int64_t kPrefetchBytes = 4096;
+constexpr int64_t kCacheLine = 64;
 
 }  // namespace
 
@@ -51,6 +57,7 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
   const int64_t min_rows = kMinChunkMacs / (n * n_tokens) + 1;
   const int64_t row_grain = (min_rows + kRowGrain - 1) / kRowGrain * kRowGrain;
   ctx.pool.ParallelFor(n_rows, row_grain, [&](int64_t r0, int64_t r1, int) {
+    const uint8_t* chunk_end = weights + r1 * w.row_bytes;
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
       const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
       if (batched) {
@@ -60,6 +67,15 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
       }
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* wr = weights + r * w.row_bytes;
+        // Decode streams each weight once: ask for the bytes kPrefetchBytes ahead of this row
+        // while it computes, one row's worth per row, so every line is requested once.
+        if (n_tokens == 1) {
+          const uint8_t* ahead = std::min(wr + kPrefetchBytes, chunk_end);
+          const uint8_t* ahead_end = std::min(ahead + w.row_bytes, chunk_end);
+          for (const uint8_t* p = ahead; p < ahead_end; p += kCacheLine) {
+            __builtin_prefetch(p, 0, 3);
+          }
+        }
         for (int64_t t = t0; t < t1; ++t) {
           dot(n, y + t * n_rows + r, wr, act + t * act_row_bytes);
         }
