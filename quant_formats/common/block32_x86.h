@@ -73,8 +73,13 @@ struct Linear {
     }
   }
   static __m512i CodesTwice(const Block& b) {
-    static_assert(!kHasQh, "no 5-bit GEMM tiles");
-    return UnpackNibblesTwice(b.qs);
+    const __m512i lo = UnpackNibblesTwice(b.qs);
+    if constexpr (!kHasQh) {
+      return lo;
+    } else {
+      const uint64_t h = block32::HighBits(b);
+      return _mm512_mask_add_epi8(lo, h | h << 32, lo, _mm512_set1_epi8(16));
+    }
   }
 #endif
 };

@@ -7,7 +7,7 @@
 
 namespace edgellm::quant::q5_0::avx2 {
 
-EDGELLM_KERNEL_SET(x86::LinearAvx2<BlockQ5_0>());
+EDGELLM_KERNEL_SET(x86::LinearAvx2<BlockQ5_0, true>());
 
 }  // namespace edgellm::quant::q5_0::avx2
 

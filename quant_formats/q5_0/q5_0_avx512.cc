@@ -9,7 +9,8 @@
 
 namespace edgellm::quant::q5_0::avx512 {
 
-EDGELLM_KERNEL_SET(x86::LinearAvx512<BlockQ5_0, true>(), x86::LinearAvx512<BlockQ5_0, false>());
+EDGELLM_KERNEL_SET(x86::LinearAvx512<BlockQ5_0, true, true>(),
+                   x86::LinearAvx512<BlockQ5_0, false, true>());
 
 }  // namespace edgellm::quant::q5_0::avx512
 
