@@ -85,19 +85,23 @@ template <__m512 (*kDotPairs)(__m512, const uint16_t*, const uint16_t*)>
 float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
   __m512 acc = _mm512_setzero_ps();
   for (int64_t i = 0; i < n; i += 32) acc = kDotPairs(acc, a + i, b + i);
-  return _mm512_reduce_add_ps(acc);
+  return float_x86::ReduceAdd16(acc);
+}
+
+// GemmDot's pairs on register tiles (float_rows::TiledVecDotBatch), with GemmDot's bits.
+template <__m512 (*kDotPairs)(__m512, const uint16_t*, const uint16_t*)>
+constexpr KernelEntry Entry(uint64_t required_cpu_features) {
+  return float_rows::TiledDotEntry<uint16_t, __m512, Dot<kDotPairs>, GemmDot<kDotPairs>, kDotPairs,
+                                   float_x86::ReduceAdd16, 32, 32>(
+      EDGE_ISA_AVX512, required_cpu_features, float_x86::kFloatsToHalves<Round16>,
+      float_x86::kHalvesToFloats<Widen>);
 }
 
 }  // namespace
 
 namespace avx512 {
-EDGELLM_KERNEL_SET(
-    float_rows::DotEntry<uint16_t, Dot<DotPairs16Native>, GemmDot<DotPairs16Native>, 32>(
-        EDGE_ISA_AVX512, kAvx512Bf16Features, float_x86::kFloatsToHalves<Round16>,
-        float_x86::kHalvesToFloats<Widen>),
-    float_rows::DotEntry<uint16_t, Dot<DotPairs16>, GemmDot<DotPairs16>, 32>(
-        EDGE_ISA_AVX512, kAvx512Features, float_x86::kFloatsToHalves<Round16>,
-        float_x86::kHalvesToFloats<Widen>));
+EDGELLM_KERNEL_SET(Entry<DotPairs16Native>(kAvx512Bf16Features),
+                   Entry<DotPairs16>(kAvx512Features));
 }  // namespace avx512
 
 }  // namespace edgellm::quant::bf16

@@ -42,6 +42,53 @@ void VecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, c
   }
 }
 
+// VecDotBatch for a kGemmDot of the form "acc = kStep(acc, a + i, b + i) for i = 0, kStepElems,
+// ... < n; return kReduce(acc)" (one accumulator per pair), on register tiles of kRows rows x
+// kTokens tokens: one load of each row's and token's step serves the whole tile, and the tile's
+// independent accumulators keep the FMA units busy where one pair's chain waits on its latency.
+// Each pair still runs its own chain in order, so the bits are kGemmDot's. Pairs outside whole
+// tiles run kGemmDot itself; n % kGemmMultiple != 0 runs kDot, as VecDotBatch.
+template <typename T, typename Acc, DotFn<T> kDot, DotFn<T> kGemmDot,
+          Acc (*kStep)(Acc, const T*, const T*), float (*kReduce)(Acc), int kStepElems,
+          int kGemmMultiple, int kRows, int kTokens>
+void TiledVecDotBatch(int64_t n, int64_t nx, int64_t ny, float* s, size_t s_stride, const void* x,
+                      size_t x_stride, const void* y, size_t y_stride) {
+  static_assert(kGemmMultiple % kStepElems == 0, "whole steps");
+  if (n % kGemmMultiple != 0) {
+    VecDotBatch<T, kDot, kGemmDot, kGemmMultiple>(n, nx, ny, s, s_stride, x, x_stride, y, y_stride);
+    return;
+  }
+  const auto row = [](const void* base, size_t stride, int64_t i) {
+    return reinterpret_cast<const T*>(static_cast<const char*>(base) + i * stride);
+  };
+  const int64_t tiled_x = nx - nx % kRows, tiled_y = ny - ny % kTokens;
+  for (int64_t i = 0; i < tiled_x; i += kRows) {
+    for (int64_t j = 0; j < tiled_y; j += kTokens) {
+      const T* a[kRows];
+      const T* b[kTokens];
+      for (int r = 0; r < kRows; ++r) a[r] = row(x, x_stride, i + r);
+      for (int t = 0; t < kTokens; ++t) b[t] = row(y, y_stride, j + t);
+      Acc acc[kRows][kTokens] = {};
+      for (int64_t k = 0; k < n; k += kStepElems) {
+#pragma GCC unroll 8
+        for (int r = 0; r < kRows; ++r) {
+#pragma GCC unroll 8
+          for (int t = 0; t < kTokens; ++t) acc[r][t] = kStep(acc[r][t], a[r] + k, b[t] + k);
+        }
+      }
+      for (int r = 0; r < kRows; ++r) {
+        for (int t = 0; t < kTokens; ++t) s[(j + t) * s_stride + i + r] = kReduce(acc[r][t]);
+      }
+    }
+  }
+  // The edges: pairs whose row or token is outside the whole tiles.
+  for (int64_t i = 0; i < nx; ++i) {
+    for (int64_t j = i < tiled_x ? tiled_y : 0; j < ny; ++j) {
+      s[j * s_stride + i] = kGemmDot(n, row(x, x_stride, i), row(y, y_stride, j));
+    }
+  }
+}
+
 // The KernelEntry of a float format's dot products on one ISA: vec_dot by kDot, vec_dot_batch
 // as VecDotBatch above.
 template <typename T, DotFn<T> kDot, DotFn<T> kGemmDot, int kGemmMultiple>
@@ -49,6 +96,19 @@ constexpr KernelEntry DotEntry(EdgeIsa isa, uint64_t required_cpu_features,
                                EdgeFromFloatFn from_float = nullptr,
                                EdgeToFloatFn to_float = nullptr) {
   const EdgeVecDotBatchFn batch = VecDotBatch<T, kDot, kGemmDot, kGemmMultiple>;
+  return {isa, required_cpu_features, VecDot<T, kDot>, batch, from_float, to_float};
+}
+
+// DotEntry with vec_dot_batch on 4 x 4 register tiles (TiledVecDotBatch; kGemmDot as kStep and
+// kReduce).
+template <typename T, typename Acc, DotFn<T> kDot, DotFn<T> kGemmDot,
+          Acc (*kStep)(Acc, const T*, const T*), float (*kReduce)(Acc), int kStepElems,
+          int kGemmMultiple>
+constexpr KernelEntry TiledDotEntry(EdgeIsa isa, uint64_t required_cpu_features,
+                                    EdgeFromFloatFn from_float = nullptr,
+                                    EdgeToFloatFn to_float = nullptr) {
+  const EdgeVecDotBatchFn batch =
+      TiledVecDotBatch<T, Acc, kDot, kGemmDot, kStep, kReduce, kStepElems, kGemmMultiple, 4, 4>;
   return {isa, required_cpu_features, VecDot<T, kDot>, batch, from_float, to_float};
 }
 

@@ -112,12 +112,28 @@ inline float HalfHalvingSum16(__m512 v) {
   return HalfHalvingSum8(RoundToHalf(_mm256_add_ps(_mm512_castps512_ps256(v), hi)));
 }
 
-// GemmDot16 with one 16-lane register.
+// GemmDot16 with one 16-lane register: FmaStep16 over the row, then ReduceAdd16.
+template <typename T, __m512 (*kLoad16)(const T*)>
+inline __m512 FmaStep16(__m512 acc, const T* a, const T* b) {
+  return _mm512_fmadd_ps(kLoad16(a), kLoad16(b), acc);
+}
+inline float ReduceAdd16(__m512 acc) { return _mm512_reduce_add_ps(acc); }
 template <typename T, __m512 (*kLoad16)(const T*)>
 float GemmDot16(int64_t n, const T* a, const T* b) {
   __m512 acc = _mm512_setzero_ps();
-  for (int64_t i = 0; i < n; i += 16) acc = _mm512_fmadd_ps(kLoad16(a + i), kLoad16(b + i), acc);
-  return _mm512_reduce_add_ps(acc);
+  for (int64_t i = 0; i < n; i += 16) acc = FmaStep16<T, kLoad16>(acc, a + i, b + i);
+  return ReduceAdd16(acc);
+}
+
+// The KernelEntry of f32 or f16 on AVX-512: vec_dot kDot, vec_dot_batch GemmDot16's pairs on
+// register tiles (float_rows::TiledVecDotBatch) for n % 16 == 0.
+template <typename T, __m512 (*kLoad16)(const T*), float_rows::DotFn<T> kDot>
+constexpr KernelEntry GemmDot16Entry(uint64_t required_cpu_features,
+                                     EdgeFromFloatFn from_float = nullptr,
+                                     EdgeToFloatFn to_float = nullptr) {
+  return float_rows::TiledDotEntry<T, __m512, kDot, GemmDot16<T, kLoad16>, FmaStep16<T, kLoad16>,
+                                   ReduceAdd16, 16, 16>(EDGE_ISA_AVX512, required_cpu_features,
+                                                        from_float, to_float);
 }
 
 // The row conversions of a format of 16-bit values (f16, bf16), 16 values a step and the tail

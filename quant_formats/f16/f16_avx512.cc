@@ -35,14 +35,11 @@ inline __m512 HalfFma16(__m512 a, __m512 b, __m512 acc) {
 
 constexpr auto Dot = float_x86::HalfDot<__m512, kDotLanes, Load16, HalfFma16, RoundToHalf,
                                         float_x86::HalfHalvingSum16>;
-constexpr auto GemmDot = float_x86::GemmDot16<uint16_t, Load16>;
-
 }  // namespace
 
 namespace avx512 {
-EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 16>(
-    EDGE_ISA_AVX512, kAvx512Features, float_x86::kFloatsToHalves<Narrow>,
-    float_x86::kHalvesToFloats<Widen>));
+EDGELLM_KERNEL_SET(float_x86::GemmDot16Entry<uint16_t, Load16, Dot>(
+    kAvx512Features, float_x86::kFloatsToHalves<Narrow>, float_x86::kHalvesToFloats<Widen>));
 }  // namespace avx512
 
 }  // namespace edgellm::quant::f16

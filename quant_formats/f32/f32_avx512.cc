@@ -13,7 +13,6 @@ namespace edgellm::quant::f32 {
 namespace {
 
 inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
-constexpr auto GemmDot = float_x86::GemmDot16<float, Load16>;
 
 float Dot(int64_t n, const float* a, const float* b) {
   const int64_t np = n - n % 64;
@@ -35,8 +34,7 @@ float Dot(int64_t n, const float* a, const float* b) {
 }  // namespace
 
 namespace avx512 {
-EDGELLM_KERNEL_SET(float_rows::DotEntry<float, Dot, GemmDot, 16>(
-    EDGE_ISA_AVX512, kAvx512Features));
+EDGELLM_KERNEL_SET(float_x86::GemmDot16Entry<float, Load16, Dot>(kAvx512Features));
 }  // namespace avx512
 
 }  // namespace edgellm::quant::f32
