@@ -14,6 +14,7 @@
 #include "core/model/kv_cache.h"
 #include "core/plugin/plugin_paths.h"
 #include "gtest/gtest.h"
+#include "tests/testing/plugins_fixture.h"
 
 namespace edgellm {
 namespace {
@@ -38,18 +39,8 @@ struct Problem {
   std::vector<int32_t> positions;
 };
 
-class AttentionTest : public ::testing::Test {
+class AttentionTest : public testing::PluginsTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PluginRegistry>> r = LoadPlugins("");
-    ASSERT_TRUE(r.ok()) << r.status();
-    registry_ = r->release();
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-
   static std::unique_ptr<Backend> Make(const BackendPlugin& b, int n_threads) {
     absl::StatusOr<std::unique_ptr<Backend>> be = b.Create(n_threads);
     EXPECT_TRUE(be.ok()) << be.status();
@@ -102,11 +93,7 @@ class AttentionTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st;
     return out;
   }
-
-  static PluginRegistry* registry_;
 };
-
-PluginRegistry* AttentionTest::registry_ = nullptr;
 
 // The same, for each cache type.
 class AttentionCacheTest : public AttentionTest, public ::testing::WithParamInterface<uint32_t> {};

@@ -7,33 +7,22 @@
 #include "core/plugin/plugin_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/plugins_fixture.h"
 
 namespace edgellm {
 namespace {
 
 using ::testing::HasSubstr;
 
-class KvCacheTest : public ::testing::Test {
+class KvCacheTest : public testing::PluginsTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PluginRegistry>> r = LoadPlugins("");
-    ASSERT_TRUE(r.ok()) << r.status();
-    registry_ = r->release();
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
   // The default backend, which does the cache writes (EdgeBackendV1::kv_write).
   static std::unique_ptr<Backend> MakeBackend() {
     absl::StatusOr<std::unique_ptr<Backend>> b = registry_->DefaultBackend()->Create(1);
     EXPECT_TRUE(b.ok()) << b.status();
     return b.ok() ? std::move(*b) : nullptr;
   }
-  static PluginRegistry* registry_;
 };
-
-PluginRegistry* KvCacheTest::registry_ = nullptr;
 
 TEST_F(KvCacheTest, F32RowsReadBackExactly) {
   absl::StatusOr<std::unique_ptr<KvCache>> kv =

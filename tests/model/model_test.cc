@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/model/tiny_model.h"
+#include "tests/testing/plugins_fixture.h"
 
 namespace edgellm {
 namespace {
@@ -20,18 +21,8 @@ using testing::TinySpec;
 using testing::TinyWeights;
 using testing::WriteTinyModel;
 
-class ModelTest : public ::testing::Test {
+class ModelTest : public testing::PluginsTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PluginRegistry>> r = LoadPlugins("");
-    ASSERT_TRUE(r.ok()) << r.status();
-    registry_ = r->release();
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-
   // Writes `spec` and loads it.
   absl::StatusOr<std::unique_ptr<Model>> Load(const TinySpec& spec, TinyWeights* w = nullptr) {
     path_ = TempPath(std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
@@ -41,11 +32,8 @@ class ModelTest : public ::testing::Test {
     return Model::Load(path_, *registry_);
   }
 
-  static PluginRegistry* registry_;
   std::string path_;
 };
-
-PluginRegistry* ModelTest::registry_ = nullptr;
 
 TEST_F(ModelTest, ReadsLlamaConfigWithDefaults) {
   TinySpec spec;
