@@ -106,6 +106,7 @@ void MadHalf(float* acc, const float* v, int64_t d, float vs) {
 // lane, each in ggml's order, over a tile of keys transposed once and widened to double for all
 // the queries of a work item.
 
+// r[i] becomes element i of the rows r[0..7] (an 8 x 8 float transpose).
 inline void Transpose8x8(__m256* r) {
   __m256 t[8], u[8];
   for (int k = 0; k < 4; ++k) {
