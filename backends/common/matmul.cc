@@ -46,6 +46,7 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
 
   const auto* weights = static_cast<const uint8_t*>(w.data);
   const int64_t n_rows = w.n_rows;
+  const auto row_bytes = static_cast<int64_t>(w.row_bytes);
   // A format's batched kernel gives ggml's numbers for 2+ activation rows (its prefill GEMM,
   // tinyBLAS, for the types that have one), vec_dot ggml's numbers for one row. So the batched
   // kernel serves every token tile of a 2+ token matmul, 1-token tails included, and the results
@@ -57,7 +58,7 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
   const int64_t min_rows = kMinChunkMacs / (n * n_tokens) + 1;
   const int64_t row_grain = (min_rows + kRowGrain - 1) / kRowGrain * kRowGrain;
   ctx.pool.ParallelFor(n_rows, row_grain, [&](int64_t r0, int64_t r1, int) {
-    const uint8_t* chunk_end = weights + r1 * w.row_bytes;
+    const int64_t chunk_end = r1 * row_bytes;  // in bytes from weights: nothing past it is read
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
       const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
       if (batched) {
@@ -70,10 +71,10 @@ int MatMul(BackendContext& ctx, const EdgeMatrixV1& w, const float* x, int64_t n
         // Decode streams each weight once: ask for the bytes kPrefetchBytes ahead of this row
         // while it computes, one row's worth per row, so every line is requested once.
         if (n_tokens == 1) {
-          const uint8_t* ahead = std::min(wr + kPrefetchBytes, chunk_end);
-          const uint8_t* ahead_end = std::min(ahead + w.row_bytes, chunk_end);
-          for (const uint8_t* p = ahead; p < ahead_end; p += kCacheLine) {
-            __builtin_prefetch(p, 0, 3);
+          const int64_t ahead = std::min(r * row_bytes + kPrefetchBytes, chunk_end);
+          const int64_t ahead_end = std::min(ahead + row_bytes, chunk_end);
+          for (int64_t at = ahead; at < ahead_end; at += kCacheLine) {
+            __builtin_prefetch(weights + at, 0, 3);
           }
         }
         for (int64_t t = t0; t < t1; ++t) {
