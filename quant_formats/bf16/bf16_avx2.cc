@@ -80,13 +80,14 @@ float Dot(int64_t n, const uint16_t* a, const uint16_t* b) {
   return static_cast<float>(sum);
 }
 
+// tinyBLAS's bf16 dot: two 8-lane accumulators fed 32 values a step (GemmStep), then Sum16.
+inline float_x86::Lanes16 GemmStep(float_x86::Lanes16 acc, const uint16_t* a, const uint16_t* b) {
+  return {DotPairs8(acc.lo, a, b), DotPairs8(acc.hi, a + 16, b + 16)};
+}
 float GemmDot(int64_t n, const uint16_t* a, const uint16_t* b) {
-  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n; i += 32) {
-    lo = DotPairs8(lo, a + i, b + i);
-    hi = DotPairs8(hi, a + i + 16, b + i + 16);
-  }
-  return Sum16(lo, hi);
+  float_x86::Lanes16 acc = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t i = 0; i < n; i += 32) acc = GemmStep(acc, a + i, b + i);
+  return float_x86::SumLanes16(acc);
 }
 
 // 16 floats -> 16 bf16.
@@ -107,7 +108,8 @@ constexpr auto kFromFloat = float_rows::ConvertRow<float, uint16_t, 16, FromFloa
 }  // namespace
 
 namespace avx2 {
-EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 32>(
+EDGELLM_KERNEL_SET(float_rows::TiledDotEntry<uint16_t, float_x86::Lanes16, Dot, GemmDot, GemmStep,
+                                             float_x86::SumLanes16, 32, 32, 2, 2>(
     EDGE_ISA_AVX2, kAvx2Features, kFromFloat, kToFloat));
 }  // namespace avx2
 

@@ -99,16 +99,16 @@ constexpr KernelEntry DotEntry(EdgeIsa isa, uint64_t required_cpu_features,
   return {isa, required_cpu_features, VecDot<T, kDot>, batch, from_float, to_float};
 }
 
-// DotEntry with vec_dot_batch on 4 x 4 register tiles (TiledVecDotBatch; kGemmDot as kStep and
-// kReduce).
+// DotEntry with vec_dot_batch on kRows x kTokens register tiles (TiledVecDotBatch; kGemmDot as
+// kStep and kReduce).
 template <typename T, typename Acc, DotFn<T> kDot, DotFn<T> kGemmDot,
           Acc (*kStep)(Acc, const T*, const T*), float (*kReduce)(Acc), int kStepElems,
-          int kGemmMultiple>
+          int kGemmMultiple, int kRows = 4, int kTokens = 4>
 constexpr KernelEntry TiledDotEntry(EdgeIsa isa, uint64_t required_cpu_features,
                                     EdgeFromFloatFn from_float = nullptr,
                                     EdgeToFloatFn to_float = nullptr) {
-  const EdgeVecDotBatchFn batch =
-      TiledVecDotBatch<T, Acc, kDot, kGemmDot, kStep, kReduce, kStepElems, kGemmMultiple, 4, 4>;
+  const EdgeVecDotBatchFn batch = TiledVecDotBatch<T, Acc, kDot, kGemmDot, kStep, kReduce,
+                                                   kStepElems, kGemmMultiple, kRows, kTokens>;
   return {isa, required_cpu_features, VecDot<T, kDot>, batch, from_float, to_float};
 }
 

@@ -44,14 +44,32 @@ inline float HalfHalvingSum8(__m256 v) {
 
 // tinyBLAS's dot product (f32.h, f16.h): one 16-lane fp32 FMA accumulator, here lanes 0..7 and
 // 8..15, fed 16 values at a time (n % 16 == 0), widened to floats by kLoad8, then HalvingSum16.
+// As a step over 16 values (FmaStep8x2) and the final sum (SumLanes16), for register tiles.
+struct Lanes16 {
+  __m256 lo, hi;
+};
+template <typename T, __m256 (*kLoad8)(const T*)>
+inline Lanes16 FmaStep8x2(Lanes16 acc, const T* a, const T* b) {
+  return {_mm256_fmadd_ps(kLoad8(a), kLoad8(b), acc.lo),
+          _mm256_fmadd_ps(kLoad8(a + 8), kLoad8(b + 8), acc.hi)};
+}
+inline float SumLanes16(Lanes16 acc) { return Sum16(acc.lo, acc.hi); }
 template <typename T, __m256 (*kLoad8)(const T*)>
 float GemmDot16(int64_t n, const T* a, const T* b) {
-  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n; i += 16) {
-    lo = _mm256_fmadd_ps(kLoad8(a + i), kLoad8(b + i), lo);
-    hi = _mm256_fmadd_ps(kLoad8(a + i + 8), kLoad8(b + i + 8), hi);
-  }
-  return Sum16(lo, hi);
+  Lanes16 acc = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t i = 0; i < n; i += 16) acc = FmaStep8x2<T, kLoad8>(acc, a + i, b + i);
+  return SumLanes16(acc);
+}
+
+// The KernelEntry of f32 or f16 on AVX2: vec_dot kDot, vec_dot_batch GemmDot16's pairs on 2 x 2
+// register tiles (two ymm accumulators a pair: 8 of the 16 registers) for n % 16 == 0.
+template <typename T, __m256 (*kLoad8)(const T*), float_rows::DotFn<T> kDot>
+constexpr KernelEntry GemmDot16EntryAvx2(uint64_t required_cpu_features,
+                                         EdgeFromFloatFn from_float = nullptr,
+                                         EdgeToFloatFn to_float = nullptr) {
+  return float_rows::TiledDotEntry<T, Lanes16, kDot, GemmDot16<T, kLoad8>, FmaStep8x2<T, kLoad8>,
+                                   SumLanes16, 16, 16, 2, 2>(EDGE_ISA_AVX2, required_cpu_features,
+                                                             from_float, to_float);
 }
 
 // f16.h's dot product on registers V of kLanes floats (__m256, __m512): the kDotLanes fp16

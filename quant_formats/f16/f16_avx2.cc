@@ -47,13 +47,12 @@ constexpr auto kFromFloat =
 
 constexpr auto Dot =
     float_x86::HalfDot<__m256, kDotLanes, Load8, HalfFma8, RoundToHalf, float_x86::HalfHalvingSum8>;
-constexpr auto GemmDot = float_x86::GemmDot16<uint16_t, Load8>;
 
 }  // namespace
 
 namespace avx2 {
-EDGELLM_KERNEL_SET(float_rows::DotEntry<uint16_t, Dot, GemmDot, 16>(
-    EDGE_ISA_AVX2, kAvx2Features, kFromFloat, kToFloat));
+EDGELLM_KERNEL_SET(float_x86::GemmDot16EntryAvx2<uint16_t, Load8, Dot>(kAvx2Features, kFromFloat,
+                                                                       kToFloat));
 }  // namespace avx2
 
 }  // namespace edgellm::quant::f16

@@ -13,7 +13,6 @@ namespace edgellm::quant::f32 {
 namespace {
 
 inline __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
-constexpr auto GemmDot = float_x86::GemmDot16<float, Load8>;
 
 using float_x86::Sum16;
 
@@ -39,7 +38,7 @@ float Dot(int64_t n, const float* a, const float* b) {
 }  // namespace
 
 namespace avx2 {
-EDGELLM_KERNEL_SET(float_rows::DotEntry<float, Dot, GemmDot, 16>(EDGE_ISA_AVX2, kAvx2Features));
+EDGELLM_KERNEL_SET(float_x86::GemmDot16EntryAvx2<float, Load8, Dot>(kAvx2Features));
 }  // namespace avx2
 
 }  // namespace edgellm::quant::f32
