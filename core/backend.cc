@@ -1,5 +1,8 @@
 #include "core/backend.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/strings/str_format.h"
 #include "core/plugin/abi_compat.h"
 #include "core/quant_format.h"
@@ -18,6 +21,25 @@ std::string BackendProblem(const EdgeBackendV1& b, uint32_t abi_minor) {
   return "";
 }
 
+namespace {
+
+// Why a paged request over cache rows 0..n_rows-1 cannot be read, or "" (the checks of the
+// in-tree backends' attention, backends/common/attention.cc).
+std::string PagedCacheProblem(const EdgeAttentionV1& a, int64_t n_rows) {
+  if (a.block_size < 0 || a.block_size % 16 != 0) {
+    return absl::StrFormat("KV cache block size %d is not a positive multiple of 16", a.block_size);
+  }
+  if (a.block_table == nullptr) return "paged KV cache without a block table";
+  for (int64_t b = 0; b * a.block_size < n_rows; ++b) {
+    if (a.block_table[b] < 0) {
+      return absl::StrFormat("block table entry %d is negative (%d)", b, a.block_table[b]);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int32_t DefaultBackendScore(EdgeIsa isa) {
   switch (isa) {
     case EDGE_ISA_SCALAR: return EDGE_BACKEND_SCORE_SCALAR;
@@ -31,8 +53,7 @@ int32_t DefaultBackendScore(EdgeIsa isa) {
 BackendPlugin::BackendPlugin(const EdgePluginV1* plugin, uint32_t abi_minor, std::string file,
                              uint64_t cpu_features)
     : plugin_(plugin),
-      ops_(CopyDeclared(plugin->backend,
-                        DeclaredBytes<EdgeBackendV1>(abi_minor, kBackendBytesV1_0))),
+      ops_(CopyDeclared(plugin->backend, DeclaredBytes(abi_minor, kBackendBytes))),
       abi_minor_(abi_minor),
       file_(std::move(file)),
       cpu_features_(cpu_features) {
@@ -52,7 +73,7 @@ absl::StatusOr<std::unique_ptr<Backend>> BackendPlugin::Create(int n_threads) co
     return absl::InternalError(
         absl::StrFormat("backend %s could not start: %s", plugin_->name, err));
   }
-  return std::make_unique<Backend>(&ops_, ctx, plugin_->name);
+  return std::make_unique<Backend>(&ops_, ctx, plugin_->name, abi_minor_, cpu_features_);
 }
 
 std::string Backend::Reason(const std::string& fallback) const {
@@ -60,17 +81,83 @@ std::string Backend::Reason(const std::string& fallback) const {
   return why != nullptr && why[0] != '\0' ? std::string(why) : fallback;
 }
 
+absl::Status Backend::MatMulFailed(const EdgeMatrixV1& w) const {
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "backend %s: %s", name_,
+      Reason(absl::StrFormat("no vec_dot kernel for %s weights with %s activations",
+                             w.format->name, w.vec_dot_format->name))));
+}
+
 absl::Status Backend::MatMul(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y) {
-  if (ops_->matmul(ctx_, &w, x, n_tokens, y) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "backend %s: %s", name_,
-        Reason(absl::StrFormat("no vec_dot kernel for %s weights with %s activations",
-                               w.format->name, w.vec_dot_format->name))));
+  if (ops_->matmul(ctx_, &w, x, n_tokens, y) != 0) return MatMulFailed(w);
+  return absl::OkStatus();
+}
+
+absl::Status Backend::MatMulVecDot(const EdgeMatrixV1& w, const float* x, int64_t n_tokens,
+                                   float* y) {
+  if (abi_minor_ >= 2 && ops_->matmul_vec_dot != nullptr) {
+    if (ops_->matmul_vec_dot(ctx_, &w, x, n_tokens, y) != 0) return MatMulFailed(w);
+    return absl::OkStatus();
+  }
+  // A one-token matmul is vec_dot's, whatever the backend.
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    if (ops_->matmul(ctx_, &w, x + t * w.n_cols, 1, y + t * w.n_rows) != 0) return MatMulFailed(w);
   }
   return absl::OkStatus();
 }
 
-absl::Status Backend::Attention(const EdgeAttentionV1& a, const float* q, float* out) {
+bool Backend::BatchMatchesVecDot(const QuantFormat& format) const {
+  const std::vector<const EdgeQuantKernelsV1*> kernels = format.kernels();
+  for (EdgeIsa want : {isa(), EDGE_ISA_SCALAR}) {
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      const EdgeQuantKernelsV1& k = *kernels[i];
+      if (k.isa == want && (k.required_cpu_features & ~cpu_features_) == 0 &&
+          k.vec_dot != nullptr) {
+        return (format.kernel_flags(i) & EDGE_KERNEL_BATCH_MATCHES_VEC_DOT) != 0;
+      }
+    }
+  }
+  return false;
+}
+
+absl::Status Backend::Attention(const EdgeAttentionV1& a_in, const float* q, float* out) {
+  EdgeAttentionV1 contiguous;
+  const EdgeAttentionV1* request = &a_in;
+  if (a_in.block_size != 0 && abi_minor_ < 2 && a_in.n_tokens > 0) {
+    // The backend knows no block table: hand it rows 0..max(positions) in one piece.
+    int64_t n_rows = 0;
+    for (int64_t t = 0; t < a_in.n_tokens; ++t) {
+      n_rows = std::max<int64_t>(n_rows, int64_t{a_in.positions[t]} + 1);
+    }
+    if (std::string problem = PagedCacheProblem(a_in, n_rows); !problem.empty()) {
+      return absl::FailedPreconditionError(absl::StrFormat("backend %s: %s", name_, problem));
+    }
+    const size_t k_bytes = static_cast<size_t>(n_rows) * a_in.k_row_bytes;
+    const size_t v_bytes = static_cast<size_t>(n_rows) * a_in.v_row_bytes;
+    if (gathered_kv_.size() < k_bytes + v_bytes) gathered_kv_.resize(k_bytes + v_bytes);
+    uint8_t* k_out = gathered_kv_.data();
+    uint8_t* v_out = k_out + k_bytes;
+    const auto* k_in = static_cast<const uint8_t*>(a_in.k_cache);
+    const auto* v_in = static_cast<const uint8_t*>(a_in.v_cache);
+    // A block's rows lie one after another: one copy per block.
+    for (int64_t p = 0; p < n_rows; p += a_in.block_size) {
+      const auto block = static_cast<size_t>(a_in.block_table[p / a_in.block_size]);
+      const auto rows = static_cast<size_t>(std::min(a_in.block_size, n_rows - p));
+      std::memcpy(k_out + p * a_in.k_row_bytes, k_in + block * a_in.k_block_bytes,
+                  rows * a_in.k_row_bytes);
+      std::memcpy(v_out + p * a_in.v_row_bytes, v_in + block * a_in.v_block_bytes,
+                  rows * a_in.v_row_bytes);
+    }
+    contiguous = a_in;
+    contiguous.k_cache = k_out;
+    contiguous.v_cache = v_out;
+    contiguous.block_size = 0;
+    contiguous.block_table = nullptr;
+    contiguous.k_block_bytes = 0;
+    contiguous.v_block_bytes = 0;
+    request = &contiguous;
+  }
+  const EdgeAttentionV1& a = *request;
   if (ops_->attention(ctx_, &a, q, out) != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "backend %s: %s", name_,

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/plugin/edgellm_plugin.h"
+#include "core/quant_format.h"
 
 namespace edgellm {
 
@@ -25,7 +27,7 @@ int32_t DefaultBackendScore(EdgeIsa isa);
 
 // A loaded backend plugin: what it is and what it needs. Create() starts an instance. Holds the
 // host's copy of the plugin's ops table with the fields its ABI minor version lacks filled in
-// (score from the ISA; no last_error, no kv_write).
+// (score from the ISA; no last_error, no kv_write, no matmul_vec_dot).
 class BackendPlugin {
  public:
   // `plugin` and its backend table live in the plugin library and must outlive this object.
@@ -59,19 +61,37 @@ class BackendPlugin {
 class Backend {
  public:
   // `ops`: the host's copy held by the BackendPlugin (every field of this ABI version set).
-  Backend(const EdgeBackendV1* ops, void* ctx, std::string name)
-      : ops_(ops), ctx_(ctx), name_(std::move(name)) {}
+  // `abi_minor`: the plugin's ABI minor version; `cpu_features`: those the instance was created
+  // with (it picks kernels with them).
+  Backend(const EdgeBackendV1* ops, void* ctx, std::string name, uint32_t abi_minor,
+          uint64_t cpu_features)
+      : ops_(ops),
+        ctx_(ctx),
+        name_(std::move(name)),
+        abi_minor_(abi_minor),
+        cpu_features_(cpu_features) {}
   ~Backend() { ops_->destroy(ctx_); }
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
   const std::string& name() const { return name_; }
   EdgeIsa isa() const { return ops_->isa; }
+  uint32_t abi_minor() const { return abi_minor_; }
   int n_threads() const { return ops_->n_threads(ctx_); }
 
   // y = x * W^T for each of n_tokens rows of x; see EdgeBackendV1::matmul. Errors:
   // FailedPrecondition with the backend's own reason (last_error) when it cannot run it.
   absl::Status MatMul(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y);
+  // The same, with every row's results the bits a one-token MatMul of that row gives
+  // (EdgeBackendV1::matmul_vec_dot), or, for a backend without it (ABI < 1.2), one MatMul per
+  // row. Errors: as MatMul.
+  absl::Status MatMulVecDot(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y);
+  // Whether the kernel entry of `format` this backend runs declares
+  // EDGE_KERNEL_BATCH_MATCHES_VEC_DOT, so a MatMul of any row count gives every row vec_dot's
+  // bits. Picks the entry as the in-tree backends do (backends/common/kernel_selection.cc): the
+  // first with a vec_dot whose ISA is the backend's and whose CPU features are there, else the
+  // first such scalar one.
+  bool BatchMatchesVecDot(const QuantFormat& format) const;
   void RmsNorm(const float* x, const float* weight, float eps, int64_t n, int64_t n_rows,
                float* y) {
     ops_->rms_norm(ctx_, x, weight, eps, n, n_rows, y);
@@ -80,7 +100,10 @@ class Backend {
             const int32_t* positions, const EdgeRopeParamsV1& params) {
     ops_->rope(ctx_, x, n_tokens, n_heads, head_dim, positions, &params);
   }
-  // Errors: FailedPrecondition with the backend's reason when a KV-cache format has no kernel.
+  // Over a contiguous or a paged cache (block_size > 0, a multiple of 16). A backend older than
+  // ABI 1.2 gets a paged request as a contiguous copy of rows 0..max(positions), gathered here.
+  // Errors: FailedPrecondition with the backend's reason when a KV-cache format has no kernel or
+  // the block size is not a positive multiple of 16.
   absl::Status Attention(const EdgeAttentionV1& a, const float* q, float* out);
   // Stores n_rows rows of n floats into KV-cache rows of `format` (dst_row_bytes apart), through
   // the backend's kv_write (ggml's CPU from_float for its ISA, on its threads), or, for a
@@ -96,10 +119,16 @@ class Backend {
  private:
   // The plugin's last_error, or `fallback` for a backend that has none (ABI 1.0).
   std::string Reason(const std::string& fallback) const;
+  // MatMul's error for `w` after the backend's matmul returned non-zero.
+  absl::Status MatMulFailed(const EdgeMatrixV1& w) const;
 
   const EdgeBackendV1* ops_;
   void* ctx_;
   std::string name_;
+  uint32_t abi_minor_;
+  uint64_t cpu_features_;
+  // Paged K then V rows gathered for a backend older than ABI 1.2; only grows.
+  std::vector<uint8_t> gathered_kv_;
 };
 
 }  // namespace edgellm

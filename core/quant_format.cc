@@ -54,8 +54,7 @@ std::string QuantFormatProblem(const EdgeQuantFormatV1& f, uint32_t abi_minor) {
 
 QuantFormat::QuantFormat(const EdgeQuantFormatV1* plugin_desc, uint32_t abi_minor,
                          const void* (*get_proc)(const char*))
-    : desc_(CopyDeclared(plugin_desc, DeclaredBytes<EdgeQuantFormatV1>(abi_minor,
-                                                                       kQuantFormatBytesV1_0))),
+    : desc_(CopyDeclared(plugin_desc, DeclaredBytes(abi_minor, kQuantFormatBytes))),
       caps_(plugin_desc->n_kernels),
       abi_minor_(abi_minor),
       get_proc_(get_proc) {

@@ -1,6 +1,7 @@
 #include "services/inference_service.h"
 
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -27,10 +28,14 @@ struct InferenceService::Runtime {
   std::unique_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
   ContextOptions context_options;
-  int64_t n_ctx = 0;  // positions each session's KV cache holds
+  int64_t n_ctx = 0;  // most positions of one sequence
   v1::ModelInfo info;
-  // Declared after the model: contexts refer to it, so they go first.
-  IdlePool<InferenceContext> contexts;
+  // Declared after what they refer to, so they go first.
+  IdlePool<InferenceContext> contexts;  // for comparisons
+  std::unique_ptr<KvPool> pool;
+  std::unique_ptr<PrefixCache> prefix_cache;
+  absl::Mutex mu;
+  std::map<std::string, std::unique_ptr<BatchScheduler>> schedulers ABSL_GUARDED_BY(mu);
 };
 
 // One line per call on stderr, written when the call ends. One fprintf per line, so lines of
@@ -130,9 +135,14 @@ absl::StatusOr<std::unique_ptr<InferenceService>> InferenceService::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("--ctx_size is ", options.ctx_size, ", must be >= 0 (0 = the model's)"));
   }
-  if (options.batch_size < 1) {
+  if (options.batch_size < 4) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--batch_size is ", options.batch_size, ", must be >= 1"));
+        absl::StrCat("--batch_size is ", options.batch_size, ", must be >= 4"));
+  }
+  if (options.kv_pool_positions < 0 || options.kv_pool_mib < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--kv_pool_positions is ", options.kv_pool_positions, " and --kv_pool_mib ",
+        options.kv_pool_mib, ": both must be >= 0 (0: the default)"));
   }
   const BackendPlugin* backend = options.default_backend.empty()
                                      ? registry.DefaultBackend()
@@ -176,14 +186,42 @@ absl::Status InferenceService::LoadModel(const std::string& path) {
   runtime->tokenizer = *std::move(tokenizer);
   runtime->context_options.n_ctx = options_.ctx_size;
   runtime->context_options.batch_size = options_.batch_size;
-  {
-    // The first session, made now so that a context the memory cannot hold fails at startup.
-    absl::StatusOr<Lease<Backend>> backend = AcquireBackend(*default_backend_, options_.threads);
-    if (!backend.ok()) return backend.status();
-    absl::StatusOr<Lease<InferenceContext>> ctx = AcquireContext(*runtime, backend->get());
-    if (!ctx.ok()) return ctx.status();
-    runtime->n_ctx = (*ctx)->n_ctx();
+  const ModelConfig& c = runtime->model->config();
+  const int64_t n_ctx = options_.ctx_size > 0 ? options_.ctx_size
+                                              : std::min(c.n_ctx_train, kDefaultMaxContext);
+  int64_t pool_blocks = KvPool::BlocksFor(options_.kv_pool_positions > 0
+                                              ? options_.kv_pool_positions
+                                              : 4 * n_ctx);
+  if (options_.kv_pool_mib > 0) {
+    absl::StatusOr<std::unique_ptr<KvPool>> probe =
+        KvPool::Create(registry_, runtime->context_options.kv_type, c.n_layer, 1, c.n_head_kv,
+                       c.head_dim);
+    if (!probe.ok()) return probe.status();
+    pool_blocks = std::max<int64_t>(
+        1, (options_.kv_pool_mib << 20) / static_cast<int64_t>((*probe)->bytes_per_block()));
   }
+  absl::StatusOr<std::unique_ptr<KvPool>> pool =
+      KvPool::Create(registry_, runtime->context_options.kv_type, c.n_layer, pool_blocks,
+                     c.n_head_kv, c.head_dim);
+  if (!pool.ok()) return pool.status();
+  runtime->pool = *std::move(pool);
+  if (options_.prefix_cache) {
+    runtime->prefix_cache = std::make_unique<PrefixCache>(*runtime->pool, pool_blocks);
+  }
+  runtime->n_ctx = std::min(n_ctx, pool_blocks * KvPool::kBlockSize);
+  // The default backend's scheduler, started now so that a backend that cannot start fails here.
+  if (absl::StatusOr<BatchScheduler*> sched =
+          GetScheduler(*runtime, *default_backend_, options_.threads);
+      !sched.ok()) {
+    return sched.status();
+  }
+  std::fprintf(stderr,
+               "edgellm_server: KV pool of %lld positions (%lld blocks, %.1f MiB, %s), at most "
+               "%lld per sequence, prefix cache %s\n",
+               static_cast<long long>(pool_blocks * KvPool::kBlockSize),
+               static_cast<long long>(pool_blocks), runtime->pool->size_bytes() / 1048576.0,
+               runtime->pool->format().name(), static_cast<long long>(runtime->n_ctx),
+               options_.prefix_cache ? "on" : "off");
   runtime->info = MakeModelInfo(*runtime->model, runtime->n_ctx);
   absl::MutexLock lock(&mu_);
   runtime_ = std::move(runtime);
@@ -275,6 +313,7 @@ absl::StatusOr<InferenceService::Plan> InferenceService::MakePlan(const Runtime&
                                                    " (the context size)"));
   }
   plan.request.max_tokens = in.max_tokens;
+  plan.request.ignore_eos = in.ignore_eos;
   if (in.stop != nullptr) {
     for (int i = 0; i < in.stop->size(); ++i) {
       if (in.stop->Get(i).empty()) {
@@ -311,6 +350,27 @@ absl::StatusOr<Lease<Backend>> InferenceService::AcquireBackend(const BackendPlu
   return Lease<Backend>(&backends_, key, std::move(backend));
 }
 
+absl::StatusOr<BatchScheduler*> InferenceService::GetScheduler(Runtime& runtime,
+                                                               const BackendPlugin& plugin,
+                                                               int threads) {
+  const std::string key = absl::StrCat(plugin.name(), "/", threads);
+  absl::MutexLock lock(&runtime.mu);
+  auto it = runtime.schedulers.find(key);
+  if (it != runtime.schedulers.end()) return it->second.get();
+  absl::StatusOr<std::unique_ptr<Backend>> backend = plugin.Create(threads);
+  if (!backend.ok()) return backend.status();
+  SchedulerOptions options;
+  options.n_ctx = runtime.n_ctx;
+  options.step_tokens = options_.batch_size;
+  options.max_sequences = options_.max_sessions;
+  auto scheduler = std::make_unique<BatchScheduler>(
+      *runtime.model, *runtime.tokenizer, *runtime.pool, runtime.prefix_cache.get(),
+      plugin.name(), *std::move(backend), options);
+  BatchScheduler* raw = scheduler.get();
+  runtime.schedulers.emplace(key, std::move(scheduler));
+  return raw;
+}
+
 absl::StatusOr<Lease<InferenceContext>> InferenceService::AcquireContext(Runtime& runtime,
                                                                          Backend* backend) {
   std::unique_ptr<InferenceContext> ctx = runtime.contexts.Take("");
@@ -345,7 +405,7 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
       **runtime, {&request.prompt(), &request.prompt_tokens(),
                   !request.has_add_bos() || request.add_bos(), request.max_tokens(),
                   &request.sampling(), SamplingParams().temperature, request.threads(),
-                  &request.stop()});
+                  &request.stop(), request.ignore_eos()});
   if (!plan.ok()) return plan.status();
   const std::string backend_name = (*plugin)->name();
   log.Add("backend", backend_name);
@@ -356,26 +416,23 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
   absl::StatusOr<Admission::Slot> slot =
       admission_.Enter([context] { return context->IsCancelled(); });
   if (!slot.ok()) return absl::IsCancelled(slot.status()) ? GaveUp(*context) : slot.status();
-  absl::StatusOr<Lease<Backend>> backend = AcquireBackend(**plugin, plan->threads);
-  if (!backend.ok()) return backend.status();
-  absl::StatusOr<Lease<InferenceContext>> session = AcquireContext(**runtime, backend->get());
-  if (!session.ok()) return session.status();
+  absl::StatusOr<BatchScheduler*> scheduler = GetScheduler(**runtime, **plugin, plan->threads);
+  if (!scheduler.ok()) return scheduler.status();
 
-  // Checked before every token: a cancelled call or a passed deadline stops the loop before
-  // the next evaluation.
+  // Runs on this thread: a slow client holds back only its own stream.
   const ChunkCallback stream = [&](const GenerateChunk& chunk) {
-    if (context->IsCancelled()) return false;
     v1::GenerateResponse response;
     response.set_text(chunk.text);
     response.mutable_token_ids()->Add(chunk.tokens.begin(), chunk.tokens.end());
     response.set_backend(backend_name);
     return writer->Write(response);
   };
-  absl::StatusOr<GenerateResult> result =
-      edgellm::Generate(**session, *(*runtime)->tokenizer, plan->request, stream);
+  absl::StatusOr<GenerateResult> result = (*scheduler)->Generate(
+      plan->request, stream, [context] { return context->IsCancelled(); });
   if (!result.ok()) return result.status();
   log.Add("completion_tokens", result->tokens.size());
   log.Add("finish", result->finish_reason);
+  log.Add("cached_prompt_tokens", result->cached_prompt_tokens);
   log.Add("prefill_ms", absl::StrFormat("%.2f", result->prompt_ms));
   log.Add("decode_ms", absl::StrFormat("%.2f", result->decode_ms));
   log.Add("decode_tok_s", absl::StrFormat("%.1f", result->decode_tokens_per_second));
@@ -385,6 +442,8 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
   last.set_finish_reason(result->finish_reason);
   last.mutable_usage()->set_prompt_tokens(static_cast<int32_t>(result->prompt_tokens.size()));
   last.mutable_usage()->set_completion_tokens(static_cast<int32_t>(result->tokens.size()));
+  last.mutable_usage()->set_cached_prompt_tokens(
+      static_cast<int32_t>(result->cached_prompt_tokens));
   SetTimings(*result, last.mutable_timings());
   last.set_backend(backend_name);
   last.set_seed(plan->request.sampling.seed);
@@ -413,7 +472,7 @@ absl::Status InferenceService::DoCompare(grpc::ServerContext* context,
       **runtime, {&request.prompt(), &request.prompt_tokens(),
                   !request.has_add_bos() || request.add_bos(), request.max_tokens(),
                   &request.sampling(), /*default_temperature=*/0.0f, request.threads(),
-                  /*stop=*/nullptr});
+                  /*stop=*/nullptr, /*ignore_eos=*/false});
   if (!plan.ok()) return plan.status();
   log.Add("backend_a", (*plugin_a)->name());
   log.Add("backend_b", (*plugin_b)->name());

@@ -1,10 +1,11 @@
 // InferenceService: the edgellm.v1.Inference gRPC service (proto/inference.proto) over one GGUF
 // model, on the gRPC synchronous server API (one handler thread per call).
 //
-// Sessions: a generation (or a comparison) holds an Admission slot, an InferenceContext (its own
-// KV cache) and a backend instance (its own thread pool), both taken from idle pools and put back
-// when the call ends, however it ends. Backend instances are keyed by (backend, threads); an
-// instance is never shared by two calls at once (Backend is not thread-safe).
+// Generations hold an Admission slot and run in a BatchScheduler per (backend, threads): many
+// streams share each forward pass and one KV pool for the model, with a prefix cache
+// (core/engine/batch_scheduler.h). A comparison holds a slot and two InferenceContexts (their own
+// KV caches) and backend instances taken from idle pools and put back when the call ends, however
+// it ends; an instance is never shared by two calls at once (Backend is not thread-safe).
 //
 // Requests are checked before they take a slot, so a bad request answers INVALID_ARGUMENT at
 // once and never delays or disturbs the calls in flight. Every call logs one line to stderr:
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/backend.h"
+#include "core/engine/batch_scheduler.h"
 #include "core/engine/generator.h"
 #include "core/model/inference_context.h"
 #include "core/model/model.h"
@@ -36,10 +38,15 @@ namespace edgellm::server {
 struct ServiceOptions {
   std::string default_backend;  // for requests that name none; "" = the fastest loaded
   int threads = 0;              // backend threads for requests that say 0; 0 = one per core
-  int max_sessions = 4;         // generations running at once (>= 1)
+  int max_sessions = 16;        // generations running at once, in one batch per backend (>= 1)
   int max_queue = 16;           // requests waiting for a session (>= 0)
-  int64_t ctx_size = 0;         // KV cache positions per session; 0 = the model's, at most 4096
-  int batch_size = 512;         // most prompt tokens evaluated together
+  int64_t ctx_size = 0;         // most positions of one sequence; 0 = the model's, at most 4096
+  int batch_size = 512;         // most tokens one forward pass evaluates (>= 4)
+  // The KV pool: kv_pool_mib MiB when > 0, else kv_pool_positions positions when > 0, else
+  // 4 * ctx_size positions.
+  int64_t kv_pool_positions = 0;
+  int64_t kv_pool_mib = 0;
+  bool prefix_cache = true;     // reuse the KV blocks of prompts already evaluated
 };
 
 class InferenceService final : public edgellm::v1::Inference::Service {
@@ -98,6 +105,7 @@ class InferenceService final : public edgellm::v1::Inference::Service {
     float default_temperature;
     int32_t threads;
     const google::protobuf::RepeatedPtrField<std::string>* stop;  // null: none
+    bool ignore_eos;
   };
 
   class RequestLog;
@@ -113,6 +121,9 @@ class InferenceService final : public edgellm::v1::Inference::Service {
   absl::StatusOr<Plan> MakePlan(const Runtime& runtime, const PlanInput& in) const;
   absl::StatusOr<Lease<Backend>> AcquireBackend(const BackendPlugin& plugin, int threads);
   absl::StatusOr<Lease<InferenceContext>> AcquireContext(Runtime& runtime, Backend* backend);
+  // The scheduler of (plugin, threads), started on first use.
+  absl::StatusOr<BatchScheduler*> GetScheduler(Runtime& runtime, const BackendPlugin& plugin,
+                                               int threads);
   absl::Status DoGenerate(grpc::ServerContext* context, const edgellm::v1::GenerateRequest& request,
                           grpc::ServerWriter<edgellm::v1::GenerateResponse>* writer,
                           RequestLog& log);

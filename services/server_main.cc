@@ -40,12 +40,19 @@ ABSL_FLAG(std::string, plugin_dir, "",
 ABSL_FLAG(std::string, backend, "",
           "Backend for requests that name none (default: the fastest loaded)");
 ABSL_FLAG(int32_t, threads, 0, "Backend threads for requests that ask for 0; 0: one per core");
-ABSL_FLAG(int32_t, max_sessions, 4, "Generations running at once, each with its own KV cache");
+ABSL_FLAG(int32_t, max_sessions, 16,
+          "Generations running at once; those on one backend share every forward pass");
 ABSL_FLAG(int32_t, max_queue, 16,
           "Requests waiting for a session; more are refused with RESOURCE_EXHAUSTED");
-ABSL_FLAG(int64_t, ctx_size, 0, "Context (KV cache positions) per session; 0: the model's, "
-          "at most 4096");
-ABSL_FLAG(int32_t, batch_size, 512, "Most prompt tokens evaluated together");
+ABSL_FLAG(int64_t, ctx_size, 0, "Most positions (prompt + generated) of one sequence; 0: the "
+          "model's, at most 4096");
+ABSL_FLAG(int32_t, batch_size, 512,
+          "Most tokens one forward pass evaluates: decode rows plus prompt chunks (>= 4)");
+ABSL_FLAG(int64_t, kv_pool_positions, 0,
+          "KV cache positions shared by every sequence, in blocks of 16; 0: 4 * ctx_size");
+ABSL_FLAG(int64_t, kv_pool_mib, 0, "KV pool size in MiB (overrides --kv_pool_positions)");
+ABSL_FLAG(bool, prefix_cache, true,
+          "Reuse the KV blocks of prompt prefixes already evaluated (system prompts, chats)");
 ABSL_FLAG(int32_t, shutdown_grace_s, 5,
           "On SIGINT/SIGTERM, seconds calls in flight get before they are cancelled");
 
@@ -113,6 +120,9 @@ int main(int argc, char** argv) {
   options.max_queue = absl::GetFlag(FLAGS_max_queue);
   options.ctx_size = absl::GetFlag(FLAGS_ctx_size);
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  options.kv_pool_positions = absl::GetFlag(FLAGS_kv_pool_positions);
+  options.kv_pool_mib = absl::GetFlag(FLAGS_kv_pool_mib);
+  options.prefix_cache = absl::GetFlag(FLAGS_prefix_cache);
   absl::StatusOr<std::unique_ptr<edgellm::server::InferenceService>> service =
       edgellm::server::InferenceService::Create(**registry, options);
   if (!service.ok()) return Fail(std::string(service.status().message()));

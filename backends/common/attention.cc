@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -211,6 +212,26 @@ void ScoresF16(const double* kt, const double* qd, int64_t n_q, int64_t d, float
 }
 #endif
 
+// One layer's K or V rows, contiguous or paged (EdgeAttentionV1::block_size): row p at Row(p),
+// rows p .. BlockEnd(p) - 1 one row_bytes after another.
+struct CacheRows {
+  const uint8_t* base;
+  size_t row_bytes;
+  int64_t block_size;  // 0: contiguous
+  const int32_t* block_table;
+  size_t block_bytes;
+
+  const uint8_t* Row(int64_t p) const {
+    if (block_size == 0) return base + p * row_bytes;
+    return base + static_cast<size_t>(block_table[p / block_size]) * block_bytes +
+           (p % block_size) * row_bytes;
+  }
+  int64_t BlockEnd(int64_t p) const {
+    return block_size == 0 ? std::numeric_limits<int64_t>::max()
+                           : (p / block_size + 1) * block_size;
+  }
+};
+
 // Query heads per work item: a divisor of the GQA group, as many as kMaxQueriesPerItem allows
 // while there are still at least 4 items per thread to balance.
 int64_t QueriesPerItem(int64_t group, int64_t n_tokens, int64_t n_kv_heads, int n_threads) {
@@ -248,10 +269,25 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
                                             a.k_vec_dot_format->type_id == EDGE_GGML_TYPE_F16 &&
                                             d < kHalfBlock && d % 8 == 0;
 
-  const int64_t group = a.n_heads / a.n_kv_heads;
-  const int64_t n_q = QueriesPerItem(group, a.n_tokens, a.n_kv_heads, ctx.pool.n_threads());
   int64_t max_pos = 0;
   for (int64_t t = 0; t < a.n_tokens; ++t) max_pos = std::max<int64_t>(max_pos, a.positions[t]);
+  // A key tile (kKeys rows from a multiple of kKeys) stays inside one block.
+  if (a.block_size != 0) {
+    if (a.block_size < 0 || a.block_size % kKeys != 0) {
+      return ctx.Fail(absl::StrFormat("KV cache block size %d is not a positive multiple of %d",
+                                      a.block_size, kKeys));
+    }
+    if (a.block_table == nullptr) return ctx.Fail("paged KV cache without a block table");
+    for (int64_t b = 0; b <= max_pos / a.block_size; ++b) {
+      if (a.block_table[b] < 0) {
+        return ctx.Fail(
+            absl::StrFormat("block table entry %d is negative (%d)", b, a.block_table[b]));
+      }
+    }
+  }
+
+  const int64_t group = a.n_heads / a.n_kv_heads;
+  const int64_t n_q = QueriesPerItem(group, a.n_tokens, a.n_kv_heads, ctx.pool.n_threads());
   // Rows of scores padded to whole key tiles.
   const int64_t score_stride = (max_pos + kKeys) / kKeys * kKeys;
   const size_t q_bytes = RowBytes(a.k_vec_dot_format, d);
@@ -270,8 +306,10 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
     grow(s.softmax, 2 * n_q);
   }
 
-  const auto* k_cache = static_cast<const uint8_t*>(a.k_cache);
-  const auto* v_cache = static_cast<const uint8_t*>(a.v_cache);
+  const CacheRows k_rows{static_cast<const uint8_t*>(a.k_cache), a.k_row_bytes, a.block_size,
+                         a.block_table, a.k_block_bytes};
+  const CacheRows v_rows{static_cast<const uint8_t*>(a.v_cache), a.v_row_bytes, a.block_size,
+                         a.block_table, a.v_block_bytes};
   const int64_t items_per_token = a.n_heads / n_q;
   ctx.pool.ParallelFor(
       a.n_tokens * items_per_token, 1, [&](int64_t begin, int64_t end, int thread) {
@@ -284,7 +322,7 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
           const int64_t h0 = item % items_per_token * n_q;  // query heads h0 .. h0 + n_q - 1
           const int64_t kvh = h0 / group;
           const int64_t n_pos = a.positions[t] + 1;
-          const uint8_t* k_head = k_cache + kvh * k_head_bytes;
+          const size_t k_head = kvh * k_head_bytes;  // the KV head's offset in a row
           for (int64_t j = 0; j < n_q; ++j) {
             quantize_q(q + (t * a.n_heads + h0 + j) * d, s.query.data() + j * q_bytes, d);
           }
@@ -298,8 +336,8 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
             }
             // A partial last tile puts zero keys' scores into the padding of score_stride.
             for (; p < n_pos; p += kKeys) {
-              TransposeKeys(k_head + p * a.k_row_bytes, a.k_row_bytes, std::min(kKeys, n_pos - p),
-                            d, s.keys_wide.data());
+              TransposeKeys(k_rows.Row(p) + k_head, a.k_row_bytes, std::min(kKeys, n_pos - p), d,
+                            s.keys_wide.data());
               ScoresF16(s.keys_wide.data(), s.query_wide.data(), n_q, d, s.scores.data() + p,
                         score_stride);
             }
@@ -308,7 +346,11 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
           for (int64_t j = 0; j < n_q; ++j) {
             float* scores = s.scores.data() + j * score_stride;
             const uint8_t* qj = s.query.data() + j * q_bytes;
-            for (int64_t r = p; r < n_pos; ++r) kdot(d, &scores[r], k_head + r * a.k_row_bytes, qj);
+            for (int64_t r = p; r < n_pos;) {
+              const int64_t end = std::min(n_pos, k_rows.BlockEnd(r));
+              const uint8_t* row = k_rows.Row(r) + k_head;
+              for (; r < end; ++r, row += a.k_row_bytes) kdot(d, &scores[r], row, qj);
+            }
           }
 
           // Online softmax over the cache rows in order (Milakov & Gimelshein 2018), exactly as
@@ -321,8 +363,16 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
           std::fill(s.accum.data(), s.accum.data() + n_q * d, 0.0f);
           std::fill(max_score, max_score + n_q, -INFINITY);
           std::fill(sum, sum + n_q, 0.0f);
+          const uint8_t* v_row = nullptr;
+          int64_t v_block_end = 0;
           for (p = 0; p < n_pos; ++p) {
-            v_to_float(v_cache + p * a.v_row_bytes + kvh * v_head_bytes, v, d);
+            if (p == v_block_end) {
+              v_row = v_rows.Row(p) + kvh * v_head_bytes;
+              v_block_end = v_rows.BlockEnd(p);
+            } else {
+              v_row += a.v_row_bytes;
+            }
+            v_to_float(v_row, v, d);
             for (int64_t j = 0; j < n_q; ++j) {
               float* acc = s.accum.data() + j * d;
               const float score = s.scores[j * score_stride + p] * a.scale;

@@ -18,8 +18,9 @@
 
 namespace edgellm::backends {
 
-// See EdgeBackendV1::attention. Returns 0, or 1 when a cache format cannot serve (no vec_dot
-// for K, or head_dim not a multiple of a cache format's block size).
+// See EdgeBackendV1::attention; a paged cache (block_size > 0) gives the contiguous layout's
+// bits. Returns 0, or 1 when a cache format cannot serve (no vec_dot for K, or head_dim not a
+// multiple of a cache format's block size) or the block size is not a multiple of 16.
 int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, float* out);
 
 }  // namespace edgellm::backends

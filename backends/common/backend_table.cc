@@ -32,6 +32,10 @@ int MatMulOp(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens,
   return MatMul(Ctx(ctx), *w, x, n_tokens, y);
 }
 
+int MatMulVecDotOp(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens, float* y) {
+  return MatMul(Ctx(ctx), *w, x, n_tokens, y, MatMulNumbers::kVecDot);
+}
+
 void RmsNormOp(void* ctx, const float* x, const float* weight, float eps, int64_t n,
                int64_t n_rows, float* y) {
   RmsNorm(Ctx(ctx).pool, x, weight, eps, n, n_rows, y);
@@ -65,6 +69,7 @@ template <EdgeIsa kIsa, int32_t kScore>
 constexpr EdgeBackendV1 kTable = {
     kIsa,      Create<kIsa>, Destroy,     NThreads,    MatMulOp,  RmsNormOp, RopeOp,
     AttentionOp, SiluMulOp,  AddOp,       kScore,      nullptr,   LastErrorOp, KvWriteOp,
+    MatMulVecDotOp,
 };
 
 }  // namespace

@@ -1,13 +1,9 @@
-// InferenceContext: evaluates a Model on a Backend with its own KV cache (one sequence).
-//
-// The graph is llama.cpp's llm_build_llama / llm_build_qwen2, per layer:
-//   x -> RMSNorm * attn_norm -> Q, K, V matmuls (+ biases) -> RoPE on Q and K -> K, V into the
-//   cache -> causal attention (scale 1/sqrt(head_dim), GQA) -> attn_output matmul -> + x
-//   -> RMSNorm * ffn_norm -> silu(gate) * up -> down matmul -> + residual;
-// then RMSNorm * output_norm and the output matmul for the rows whose logits are asked for.
-// Prefill is layer-major: a chunk of up to batch_size tokens passes through layer l before layer
-// l+1, so each weight is read once per chunk (the backend's matmul sees n_tokens > 1). All
-// buffers are allocated by Create: evaluating a token allocates nothing here.
+// InferenceContext: evaluates a Model on a Backend for one sequence, with its own KV cache (a
+// KvPool of n_ctx positions, every block its own). The graph is ForwardPass's; prefill is
+// layer-major in chunks of up to batch_size tokens, so each weight is read once per chunk. An
+// evaluation of 2+ tokens has prefill numerics, of one token decode numerics (forward_pass.h):
+// the numbers a continuous-batching server gives the same sequence among others. All buffers are
+// allocated by Create and the first evaluations: evaluating a token allocates nothing here.
 #ifndef EDGELLM_CORE_MODEL_INFERENCE_CONTEXT_H_
 #define EDGELLM_CORE_MODEL_INFERENCE_CONTEXT_H_
 
@@ -19,7 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/backend.h"
-#include "core/model/kv_cache.h"
+#include "core/model/forward_pass.h"
+#include "core/model/kv_pool.h"
 #include "core/model/model.h"
 
 namespace edgellm {
@@ -51,7 +48,8 @@ class InferenceContext {
   InferenceContext(const InferenceContext&) = delete;
   InferenceContext& operator=(const InferenceContext&) = delete;
 
-  // Evaluates `tokens` at positions n_past()..n_past()+size-1 (in chunks of batch_size) and
+  // Evaluates `tokens` at positions n_past()..n_past()+size-1 (in chunks of batch_size, none of
+  // one token when there are 2+, so every row keeps prefill numerics) and
   // writes the logits of the last token, n_vocab floats, to logits_out; logits_out may be null
   // to only fill the KV cache. On success n_past() grows by tokens.size(); on error it is
   // unchanged. Errors: InvalidArgument for no tokens or a token id outside [0, n_vocab);
@@ -62,46 +60,35 @@ class InferenceContext {
   // logits_out (not null: InvalidArgument).
   absl::Status EvalAll(absl::Span<const int32_t> tokens, float* logits_out);
 
-  int64_t n_past() const { return kv_->n_past(); }
-  int64_t n_ctx() const { return kv_->n_ctx(); }
+  int64_t n_past() const { return n_past_; }
+  int64_t n_ctx() const { return n_ctx_; }
   int64_t batch_size() const { return batch_size_; }
   // Forgets the sequence (n_past() becomes 0).
-  void Reset() { kv_->Clear(); }
+  void Reset() { n_past_ = 0; }
+  // Keeps positions 0..n-1 (to reuse a shared prompt prefix). InvalidArgument when n < 0 or
+  // n > n_past().
+  absl::Status Truncate(int64_t n);
 
   const Model& model() const { return model_; }
   Backend* backend() const { return backend_; }
   // Switches the backend for the next evaluations (the cache is kept: backends share its
   // layout). `backend` must not be null.
   void set_backend(Backend* backend) { backend_ = backend; }
-  const KvCache& kv_cache() const { return *kv_; }
-  // For prefix reuse (KvCache::Truncate).
-  KvCache& kv_cache() { return *kv_; }
+  // The KV cache's memory and layout (its blocks are 0, 1, ... in order).
+  const KvPool& kv_pool() const { return *pool_; }
 
  private:
-  enum class Output { kNone, kLast, kAll };
-
   InferenceContext(const Model& model, Backend* backend) : model_(model), backend_(backend) {}
-  absl::Status Evaluate(absl::Span<const int32_t> tokens, float* logits_out, Output output);
-  // One chunk of n <= batch_size tokens at positions pos..pos+n-1.
-  absl::Status EvalChunk(const int32_t* tokens, int64_t n, int64_t pos, float* logits_out,
-                         Output output);
+  absl::Status Evaluate(absl::Span<const int32_t> tokens, float* logits_out, LogitsWanted output);
 
   const Model& model_;
   Backend* backend_;
+  int64_t n_ctx_ = 0;
   int64_t batch_size_ = 0;
-  std::unique_ptr<KvCache> kv_;
-  EdgeRopeParamsV1 rope_{};
-  float attention_scale_ = 0.0f;
-  // Activations, row-major [batch_size][width].
-  std::vector<int32_t> positions_;
-  std::vector<float> x_;     // residual stream [E]
-  std::vector<float> xn_;    // normed input, then each sub-layer's output [E]
-  std::vector<float> q_;     // [Q]
-  std::vector<float> k_;     // [KV]
-  std::vector<float> v_;     // [KV]
-  std::vector<float> attn_;  // attention output [Q]
-  std::vector<float> gate_;  // [F]
-  std::vector<float> up_;    // [F]
+  int64_t n_past_ = 0;
+  std::unique_ptr<KvPool> pool_;
+  std::vector<int32_t> blocks_;  // every block of the pool, in order
+  std::unique_ptr<ForwardPass> pass_;
 };
 
 }  // namespace edgellm

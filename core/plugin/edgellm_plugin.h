@@ -1,4 +1,4 @@
-/* edgellm plugin ABI, version 1.1.
+/* edgellm plugin ABI, version 1.2.
  *
  * The one boundary between the core and everything that computes. It is plain C so that a
  * third-party plugin can be built with another compiler against this header alone.
@@ -20,6 +20,9 @@
  *     backend may read every field of the header it was built with.
  *   - optional functions that do not belong in a table are found by name through
  *     EdgePluginV1::get_proc_address (since 1.1).
+ *   - a request an older backend cannot read is turned into one it can: it never gets a paged
+ *     attention (since 1.2; the host gathers the rows into a contiguous copy), and without
+ *     matmul_vec_dot the host calls matmul once per row.
  *
  * Conventions for every function pointer below:
  *   - n counts elements (not bytes); for a quantized row n is a multiple of the format's block_size.
@@ -40,7 +43,7 @@ extern "C" {
 #endif
 
 #define EDGELLM_PLUGIN_ABI_MAJOR 1u
-#define EDGELLM_PLUGIN_ABI_MINOR 1u
+#define EDGELLM_PLUGIN_ABI_MINOR 2u
 #define EDGELLM_PLUGIN_ABI_VERSION ((EDGELLM_PLUGIN_ABI_MINOR << 16) | EDGELLM_PLUGIN_ABI_MAJOR)
 #define EDGELLM_PLUGIN_ENTRY_SYMBOL "edgellm_plugin_v1"
 
@@ -185,8 +188,9 @@ typedef struct EdgeRopeParamsV1 {
   float freq_scale;
 } EdgeRopeParamsV1;
 
-/* Attention over a KV cache of one layer. Cache rows are indexed by position; each row holds
- * n_kv_heads * head_dim elements in the given format (f32, f16, q8_0, ...). */
+/* Attention over a KV cache of one layer. Cache rows are indexed by position, contiguous or in
+ * blocks (since 1.2); each row holds n_kv_heads * head_dim elements in the given format (f32,
+ * f16, q8_0, ...). */
 typedef struct EdgeAttentionV1 {
   int64_t n_tokens;     /* query rows */
   int64_t n_heads;
@@ -201,6 +205,15 @@ typedef struct EdgeAttentionV1 {
   const EdgeQuantFormatV1* v_format;
   const void* v_cache;
   size_t v_row_bytes;
+  /* since 1.2: a paged cache. block_size > 0: cache rows are grouped in blocks of block_size
+   * positions (a multiple of 16); row p of K is at
+   *   k_cache + block_table[p / block_size] * k_block_bytes + (p % block_size) * k_row_bytes
+   * and V likewise with v_cache and v_block_bytes. block_size 0: row p at
+   * k_cache + p * k_row_bytes. */
+  int64_t block_size;
+  const int32_t* block_table;  /* one block index per block_size positions up to max(positions) */
+  size_t k_block_bytes;
+  size_t v_block_bytes;
 } EdgeAttentionV1;
 
 typedef struct EdgeBackendOptionsV1 {
@@ -262,6 +275,14 @@ typedef struct EdgeBackendV1 {
    * (ggml_cpy / set_rows into the cache). Returns 0, or non-zero (why: last_error). */
   int (*kv_write)(void* ctx, const EdgeQuantFormatV1* format, const float* x, int64_t n_rows,
                   int64_t n, void* dst, size_t dst_row_bytes);
+
+  /* since 1.2 ------------------------------------------------------------------------------ */
+  /* Optional (NULL: the host calls matmul once per row). As matmul, but every row's results are
+   * the bits `vec_dot` gives for that row alone (a one-token matmul's), whatever n_tokens: the
+   * decode rows of several sequences share one pass over the weights and keep the numbers each
+   * would get alone. */
+  int (*matmul_vec_dot)(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens,
+                        float* y);
 } EdgeBackendV1;
 
 /* ---------------------------------------------------------------------------------------------

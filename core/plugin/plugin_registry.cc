@@ -28,13 +28,11 @@ std::string DescriptorProblem(const EdgePluginV1& p, uint32_t minor) {
     if (f->name != nullptr && std::string_view(f->name) != p.name) {
       return "quant_format name differs from the plugin name";
     }
-    return QuantFormatProblem(
-        CopyDeclared(f, DeclaredBytes<EdgeQuantFormatV1>(minor, kQuantFormatBytesV1_0)), minor);
+    return QuantFormatProblem(CopyDeclared(f, DeclaredBytes(minor, kQuantFormatBytes)), minor);
   }
   if (p.kind == EDGE_PLUGIN_BACKEND) {
     if (p.backend == nullptr) return "backend plugin without a backend table";
-    return BackendProblem(
-        CopyDeclared(p.backend, DeclaredBytes<EdgeBackendV1>(minor, kBackendBytesV1_0)), minor);
+    return BackendProblem(CopyDeclared(p.backend, DeclaredBytes(minor, kBackendBytes)), minor);
   }
   return absl::StrFormat("unknown plugin kind %d", static_cast<int>(p.kind));
 }
@@ -123,8 +121,7 @@ absl::Status PluginRegistry::Register(const EdgePluginV1* plugin_in, PluginRecor
   const uint32_t minor = AbiMinor(plugin_in->abi_version);
   record.abi_version = absl::StrFormat("%u.%u", AbiMajor(plugin_in->abi_version), minor);
   // Everything below reads the host's copy, never past what the plugin's version declares.
-  const EdgePluginV1 copy =
-      CopyDeclared(plugin_in, DeclaredBytes<EdgePluginV1>(minor, kPluginBytesV1_0));
+  const EdgePluginV1 copy = CopyDeclared(plugin_in, DeclaredBytes(minor, kPluginBytes));
   const EdgePluginV1* plugin = &copy;
   if (plugin->kind == EDGE_PLUGIN_BACKEND) record.kind = "backend";
   if (plugin->kind == EDGE_PLUGIN_QUANT_FORMAT) record.kind = "quant_format";

@@ -1,15 +1,19 @@
 // The plugin ABI's growth rules (core/plugin/edgellm_plugin.h): plugins built against the frozen
 // v1.0 header keep loading and computing the same bits, reading nothing they did not declare;
 // other major versions and newer minor versions are refused; flawed descriptors are refused at
-// load with their reason; optional functions are found by name.
+// load with their reason; optional functions are found by name; what a 1.2 request needs that an
+// older backend lacks (a paged cache, matmul_vec_dot) the host provides.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "core/backend.h"
 #include "core/cpu_features.h"
 #include "core/plugin/plugin_registry.h"
@@ -22,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-constexpr uint32_t kTypeQ4_0 = 2, kTypeQ8_0 = 8;
+constexpr uint32_t kTypeF16 = 1, kTypeQ4_0 = 2, kTypeQ8_0 = 8;
 
 std::string Runfile(const std::string& path) {
   return std::string(std::getenv("TEST_SRCDIR")) + "/edgellm/" + path;
@@ -53,12 +57,12 @@ std::string RefusalOf(const std::string& runfile) {
 
 TEST(PluginAbiTest, AnotherMajorVersionIsRefused) {
   EXPECT_THAT(RefusalOf("tests/plugins/libbad_abi.so"),
-              HasSubstr("ABI version 2.1, this edgellm speaks 1.x: rebuild the plugin"));
+              HasSubstr("ABI version 2.2, this edgellm speaks 1.x: rebuild the plugin"));
 }
 
 TEST(PluginAbiTest, ANewerMinorVersionIsRefused) {
   EXPECT_THAT(RefusalOf("tests/plugins/libnewer_minor.so"),
-              HasSubstr("ABI version 1.2 is newer than this edgellm's 1.1: update edgellm"));
+              HasSubstr("ABI version 1.3 is newer than this edgellm's 1.2: update edgellm"));
 }
 
 TEST(PluginAbiTest, FlawedDescriptorsAreRefusedAtLoad) {
@@ -75,9 +79,9 @@ TEST(PluginAbiTest, FlawedDescriptorsAreRefusedAtLoad) {
 TEST(PluginAbiTest, CurrentPluginsSayTheirVersion) {
   auto r = Load({"backends/scalar/libedgellm_backend_scalar.so",
                  "quant_formats/q4_0/libedgellm_format_q4_0.so"});
-  for (const PluginRecord& rec : r->records()) EXPECT_EQ(rec.abi_version, "1.1") << rec.file;
+  for (const PluginRecord& rec : r->records()) EXPECT_EQ(rec.abi_version, "1.2") << rec.file;
   EXPECT_EQ(r->FindBackend("scalar")->score(), EDGE_BACKEND_SCORE_SCALAR);
-  EXPECT_EQ(r->FindFormat(kTypeQ4_0)->abi_minor(), 1u);
+  EXPECT_EQ(r->FindFormat(kTypeQ4_0)->abi_minor(), 2u);
 }
 
 // Random q4_0 weights [rows][cols] quantized by `f`.
@@ -146,6 +150,140 @@ TEST(PluginAbiTest, PluginsBuiltAgainstTheV1_0HeaderLoadAndGiveTheSameBits) {
     EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0)
         << n_tokens << " tokens";
   }
+}
+
+// y = W x for n_tokens rows of x through `backend_name` of `r`, W [rows][cols] f16 weights of
+// random values; with MatMulVecDot, or with one MatMul per row.
+std::vector<float> F16MatMul(const PluginRegistry& r, const std::string& backend_name, int64_t rows,
+                             int64_t cols, const std::vector<float>& x, int64_t n_tokens,
+                             bool vec_dot) {
+  const QuantFormat* f = r.FindFormat(kTypeF16);
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> w(rows * cols);
+  for (float& v : w) v = normal(rng);
+  std::vector<uint8_t> q(f->RowBytes(cols) * rows);
+  f->FromFloatRef(w.data(), q.data(), rows * cols);
+  EdgeMatrixV1 m{f->desc(), f->desc(), q.data(), cols, rows, f->RowBytes(cols)};
+  auto backend = r.FindBackend(backend_name)->Create(1);
+  EXPECT_TRUE(backend.ok()) << backend.status();
+  std::vector<float> y(rows * n_tokens, -1.0f);
+  if (vec_dot) {
+    absl::Status s = (*backend)->MatMulVecDot(m, x.data(), n_tokens, y.data());
+    EXPECT_TRUE(s.ok()) << s;
+  } else {
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      absl::Status s = (*backend)->MatMul(m, &x[t * cols], 1, &y[t * rows]);
+      EXPECT_TRUE(s.ok()) << s;
+    }
+  }
+  return y;
+}
+
+TEST(PluginAbiTest, OlderBackendsRunMatMulVecDotRowByRow) {
+  // No matmul_vec_dot before 1.2 (the 1.1 table ends at a guard page before it): the host calls
+  // matmul once per row (f16: a several-row matmul would sum in its GEMM's order instead).
+  const std::string f16 = "quant_formats/f16/libedgellm_format_f16.so";
+  auto old = Load({"tests/plugins/libscalar_v1_0.so", "tests/plugins/libscalar_v1_1.so", f16});
+  auto now = Load({"backends/scalar/libedgellm_backend_scalar.so", f16});
+  EXPECT_EQ(old->FindBackend("scalar_v1_1")->abi_minor(), 1u);
+  constexpr int64_t kRows = 12, kCols = 256, kTokens = 5;
+  std::vector<float> x(kTokens * kCols);
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  for (float& v : x) v = dist(rng);
+  const std::vector<float> want = F16MatMul(*now, "scalar", kRows, kCols, x, kTokens, false);
+  ASSERT_EQ(F16MatMul(*now, "scalar", kRows, kCols, x, kTokens, true), want);
+  for (const char* name : {"scalar_v1_0", "scalar_v1_1"}) {
+    const std::vector<float> got = F16MatMul(*old, name, kRows, kCols, x, kTokens, true);
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0) << name;
+  }
+}
+
+// Attention of query rows at `positions` over a paged KV cache of `cache_type` (blocks of
+// block_size positions in shuffled order among spare blocks of NaN bytes) through backend
+// `backend_name` of `r`. The same inputs for every registry that loads the same format plugins.
+absl::StatusOr<std::vector<float>> PagedAttention(const PluginRegistry& r,
+                                                  const std::string& backend_name,
+                                                  uint32_t cache_type, int64_t block_size,
+                                                  const std::vector<int32_t>& positions) {
+  constexpr int64_t kHeads = 8, kKvHeads = 2, kDim = 64, kCtx = 45;
+  const QuantFormat* f = r.FindFormat(cache_type);
+  const QuantFormat* q_format = f != nullptr ? r.FindFormat(f->vec_dot_type()) : nullptr;
+  if (q_format == nullptr) return absl::NotFoundError("cache format not loaded");
+  const size_t row = f->RowBytes(kKvHeads * kDim);
+  const size_t block_bytes = block_size * row;
+  const int64_t n_blocks = (kCtx + block_size - 1) / block_size, n_slots = n_blocks + 2;
+  std::vector<int32_t> table(n_slots);
+  std::iota(table.begin(), table.end(), 0);
+  std::mt19937 rng(3);
+  std::shuffle(table.begin(), table.end(), rng);
+  std::vector<uint8_t> k(n_slots * block_bytes, 0xFF), v(n_slots * block_bytes, 0xFF);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(kKvHeads * kDim);
+  for (int64_t p = 0; p < kCtx; ++p) {
+    const size_t at = table[p / block_size] * block_bytes + (p % block_size) * row;
+    for (float& x : values) x = normal(rng);
+    f->FromFloatRef(values.data(), &k[at], kKvHeads * kDim);
+    for (float& x : values) x = normal(rng);
+    f->FromFloatRef(values.data(), &v[at], kKvHeads * kDim);
+  }
+  std::vector<float> q(positions.size() * kHeads * kDim);
+  for (float& x : q) x = 2.0f * normal(rng);
+  EdgeAttentionV1 a{};
+  a.n_tokens = static_cast<int64_t>(positions.size());
+  a.n_heads = kHeads;
+  a.n_kv_heads = kKvHeads;
+  a.head_dim = kDim;
+  a.positions = positions.data();
+  a.scale = 0.125f;
+  a.k_format = f->desc();
+  a.k_vec_dot_format = q_format->desc();
+  a.k_cache = k.data();
+  a.k_row_bytes = row;
+  a.v_format = f->desc();
+  a.v_cache = v.data();
+  a.v_row_bytes = row;
+  a.block_size = block_size;
+  a.block_table = table.data();
+  a.k_block_bytes = block_bytes;
+  a.v_block_bytes = block_bytes;
+  auto backend = r.FindBackend(backend_name)->Create(1);
+  if (!backend.ok()) return backend.status();
+  std::vector<float> out(q.size(), -1.0f);
+  if (absl::Status s = (*backend)->Attention(a, q.data(), out.data()); !s.ok()) return s;
+  return out;
+}
+
+TEST(PluginAbiTest, OlderBackendsGetAPagedCacheGatheredByTheHost) {
+  // Before 1.2 a backend reads no block table: the host copies the rows into one piece first,
+  // and the results are the bits today's backend computes over the blocks themselves.
+  const std::vector<std::string> formats = {"quant_formats/f16/libedgellm_format_f16.so",
+                                            "quant_formats/q8_0/libedgellm_format_q8_0.so"};
+  auto old = Load({"tests/plugins/libscalar_v1_0.so", "tests/plugins/libscalar_v1_1.so", formats[0],
+                   formats[1]});
+  auto now = Load({"backends/scalar/libedgellm_backend_scalar.so", formats[0], formats[1]});
+  const std::vector<std::vector<int32_t>> row_sets = {{44}, {44, 3, 15, 16, 17, 31, 32}, {20}};
+  for (uint32_t cache_type : {kTypeF16, kTypeQ8_0}) {
+    for (const std::vector<int32_t>& positions : row_sets) {
+      SCOPED_TRACE(absl::StrFormat("cache type %u, %u rows", cache_type, positions.size()));
+      auto want = PagedAttention(*now, "scalar", cache_type, 16, positions);
+      ASSERT_TRUE(want.ok()) << want.status();
+      for (const char* name : {"scalar_v1_0", "scalar_v1_1"}) {
+        auto got = PagedAttention(*old, name, cache_type, 16, positions);
+        ASSERT_TRUE(got.ok()) << name << ": " << got.status();
+        ASSERT_EQ(got->size(), want->size());
+        EXPECT_EQ(std::memcmp(got->data(), want->data(), got->size() * sizeof(float)), 0) << name;
+      }
+    }
+  }
+  // The host refuses for them what today's backends refuse.
+  auto bad = PagedAttention(*old, "scalar_v1_0", kTypeF16, 24, {30});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("backend scalar_v1_0: KV cache block size 24 is not a positive multiple "
+                        "of 16"));
 }
 
 TEST(PluginAbiTest, AV1_0BackendHasTheHostWriteTheKvCache) {

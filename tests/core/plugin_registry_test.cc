@@ -96,7 +96,7 @@ TEST_F(PluginRegistryTest, BadPluginsAreRefusedEachForItsReasonAndTheRestLoad) {
   const PluginRecord* abi = Record(registry, "bad_abi.so");
   ASSERT_NE(abi, nullptr);
   EXPECT_FALSE(abi->loaded);
-  EXPECT_THAT(abi->reason, HasSubstr("ABI version 2.1, this edgellm speaks 1.x"));
+  EXPECT_THAT(abi->reason, HasSubstr("ABI version 2.2, this edgellm speaks 1.x"));
 
   const PluginRecord* entry = Record(registry, "no_entry.so");
   ASSERT_NE(entry, nullptr);

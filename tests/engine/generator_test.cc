@@ -337,6 +337,16 @@ TEST_F(GeneratorTest, EndOfGenerationTokenStops) {
   const int32_t last = static_cast<int32_t>(
       std::max_element(last_logits.begin(), last_logits.end()) - last_logits.begin());
   EXPECT_TRUE((*tokenizer)->IsEog(last)) << last;
+
+  // ignore_eos: the same story goes on past its EOG token, which is streamed like any other.
+  request.ignore_eos = true;
+  request.max_tokens = static_cast<int>(r->tokens.size()) + 10;
+  absl::StatusOr<GenerateResult> on = Generate(**ctx, **tokenizer, request, {});
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_EQ(on->finish_reason, "length");
+  ASSERT_EQ(on->tokens.size(), static_cast<size_t>(request.max_tokens));
+  EXPECT_TRUE(std::equal(r->tokens.begin(), r->tokens.end(), on->tokens.begin()));
+  EXPECT_TRUE((*tokenizer)->IsEog(on->tokens[r->tokens.size()]));
 }
 
 TEST_F(GeneratorTest, SeededSamplingIsReproducible) {

@@ -274,6 +274,25 @@ TEST_F(ServerTest, EightConcurrentClientsAllGetTheirOwnCorrectOutput) {
   }
 }
 
+// The second call with the same long prompt takes its KV blocks from the prefix cache (usage says
+// how many prompt tokens), and streams exactly what the first one did.
+TEST_F(ServerTest, RepeatedPromptReusesThePrefixCache) {
+  v1::GenerateRequest r = Greedy("scalar", 20);
+  r.set_prompt(
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the "
+      "park with her friends. One day, she saw a big red ball under a tree and");
+  const Streamed cold = Stream(*stub_, r);
+  ASSERT_TRUE(cold.status.ok()) << cold.status.error_message();
+  const int32_t n_prompt = cold.last.usage().prompt_tokens();
+  ASSERT_GE(n_prompt, 34) << "the prompt must span two whole KV blocks";
+  const Streamed warm = Stream(*stub_, r);
+  ASSERT_TRUE(warm.status.ok()) << warm.status.error_message();
+  EXPECT_EQ(warm.tokens, cold.tokens);
+  EXPECT_EQ(warm.text, cold.text);
+  // Whole 16-position blocks, leaving 2+ prompt tokens to evaluate.
+  EXPECT_EQ(warm.last.usage().cached_prompt_tokens(), (n_prompt - 2) / 16 * 16);
+}
+
 // Every bad request gets its code and a message that says what is wrong, while a good
 // generation runs alongside and finishes undisturbed.
 TEST_F(ServerTest, BadRequestsGetInvalidArgumentAndDoNotDisturbOthers) {

@@ -1,18 +1,22 @@
 // Backend attention (EdgeBackendV1::attention) on every loaded backend: a query row's output is
 // the same bits whatever else is in the call (prefill of many tokens, or the token alone) and
 // however many threads run it; with an F16 cache and head_dim < 128 it is ggml's one-chunk flash
-// attention formula (ggml_compute_forward_flash_attn_ext_f16_one_chunk, x86 build), bit for bit.
+// attention formula (ggml_compute_forward_flash_attn_ext_f16_one_chunk, x86 build), bit for bit;
+// a paged cache (ABI 1.2 block table) gives the contiguous cache's bits.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/backend.h"
-#include "core/model/kv_cache.h"
+#include "core/model/kv_pool.h"
 #include "core/plugin/plugin_paths.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/plugins_fixture.h"
 
@@ -31,10 +35,12 @@ struct Shape {
   int64_t n_heads, n_kv_heads, head_dim, n_ctx;
 };
 
-// A filled cache and queries for every position: n_ctx tokens of n_heads * head_dim values.
+// A filled cache and queries for every position: n_ctx tokens of n_heads * head_dim values. The
+// pool's blocks are taken in order, so its rows are also contiguous (row p at k(0) + p * row).
 struct Problem {
   Shape shape;
-  std::unique_ptr<KvCache> kv;
+  std::unique_ptr<KvPool> kv;
+  std::vector<int32_t> blocks;
   std::vector<float> q;
   std::vector<int32_t> positions;
 };
@@ -50,11 +56,13 @@ class AttentionTest : public testing::PluginsTest {
   static Problem MakeProblem(const Shape& shape, uint32_t cache_type, uint32_t seed) {
     Problem p;
     p.shape = shape;
-    absl::StatusOr<std::unique_ptr<KvCache>> kv =
-        KvCache::Create(*registry_, cache_type, 1, shape.n_ctx, shape.n_kv_heads, shape.head_dim);
+    absl::StatusOr<std::unique_ptr<KvPool>> kv =
+        KvPool::Create(*registry_, cache_type, 1, KvPool::BlocksFor(shape.n_ctx),
+                       shape.n_kv_heads, shape.head_dim);
     EXPECT_TRUE(kv.ok()) << kv.status();
     if (!kv.ok()) return p;
     p.kv = std::move(*kv);
+    for (int64_t b = 0; b < p.kv->n_blocks(); ++b) p.blocks.push_back(p.kv->Allocate());
     std::mt19937 rng(seed);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     const int64_t kv_width = shape.n_kv_heads * shape.head_dim;
@@ -64,8 +72,7 @@ class AttentionTest : public testing::PluginsTest {
     p.q.resize(shape.n_ctx * shape.n_heads * shape.head_dim);
     for (float& x : p.q) x = 2.0f * normal(rng);  // spread scores: the running maximum moves
     std::unique_ptr<Backend> be = Make(*registry_->DefaultBackend(), 1);
-    EXPECT_TRUE(p.kv->Write(*be, 0, 0, shape.n_ctx, k.data(), v.data()).ok());
-    p.kv->Commit(shape.n_ctx);
+    EXPECT_TRUE(p.kv->Write(*be, 0, p.blocks, 0, shape.n_ctx, k.data(), v.data()).ok());
     for (int64_t t = 0; t < shape.n_ctx; ++t) p.positions.push_back(static_cast<int32_t>(t));
     return p;
   }
@@ -199,6 +206,133 @@ INSTANTIATE_TEST_SUITE_P(CacheTypes, AttentionCacheTest,
                                               : info.param == kCacheTypeF32 ? "F32"
                                                                             : "Q8_0");
                          });
+
+// A paged copy of a problem's layer-0 K and V rows (EdgeAttentionV1::block_size): blocks in
+// shuffled order among spare blocks of NaN bytes, K rows and blocks padded, V blocks padded
+// differently, so that a row read from the wrong address changes the result.
+struct PagedCache {
+  int64_t block_size = 0;
+  std::vector<int32_t> table;
+  size_t k_row_bytes = 0, k_block_bytes = 0, v_block_bytes = 0;
+  std::vector<uint8_t> k, v;
+};
+
+PagedCache Paginate(const Problem& p, int64_t block_size, uint32_t seed) {
+  PagedCache c;
+  c.block_size = block_size;
+  const size_t row = p.kv->row_bytes();
+  c.k_row_bytes = row + 32;
+  c.k_block_bytes = block_size * c.k_row_bytes + 64;
+  c.v_block_bytes = block_size * row + 128;
+  const int64_t n_blocks = (p.shape.n_ctx + block_size - 1) / block_size;
+  const int64_t n_slots = n_blocks + 3;
+  std::vector<int32_t> slots(n_slots);
+  std::iota(slots.begin(), slots.end(), 0);
+  std::mt19937 rng(seed);
+  std::shuffle(slots.begin(), slots.end(), rng);
+  c.table.assign(slots.begin(), slots.begin() + n_blocks);
+  c.k.assign(n_slots * c.k_block_bytes, 0xFF);
+  c.v.assign(n_slots * c.v_block_bytes, 0xFF);
+  const auto* k = static_cast<const uint8_t*>(p.kv->k(0));
+  const auto* v = static_cast<const uint8_t*>(p.kv->v(0));
+  for (int64_t r = 0; r < p.shape.n_ctx; ++r) {
+    const size_t slot = c.table[r / block_size], in_block = r % block_size;
+    std::memcpy(&c.k[slot * c.k_block_bytes + in_block * c.k_row_bytes], k + r * row, row);
+    std::memcpy(&c.v[slot * c.v_block_bytes + in_block * row], v + r * row, row);
+  }
+  return c;
+}
+
+// Attention of query rows `tokens` (token t: p.q's row t at position t), over the problem's
+// contiguous cache, or over `paged` when given.
+absl::StatusOr<std::vector<float>> RunRows(Backend& be, const Problem& p,
+                                           const std::vector<int32_t>& tokens,
+                                           const PagedCache* paged) {
+  const Shape& s = p.shape;
+  const int64_t width = s.n_heads * s.head_dim;
+  std::vector<float> q;
+  for (int32_t t : tokens) {
+    q.insert(q.end(), p.q.begin() + t * width, p.q.begin() + (t + 1) * width);
+  }
+  EdgeAttentionV1 a{};
+  a.n_tokens = static_cast<int64_t>(tokens.size());
+  a.n_heads = s.n_heads;
+  a.n_kv_heads = s.n_kv_heads;
+  a.head_dim = s.head_dim;
+  a.positions = tokens.data();
+  a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+  a.k_format = p.kv->format().desc();
+  a.k_vec_dot_format = p.kv->vec_dot_format().desc();
+  a.v_format = p.kv->format().desc();
+  if (paged == nullptr) {
+    a.k_cache = p.kv->k(0);
+    a.k_row_bytes = p.kv->row_bytes();
+    a.v_cache = p.kv->v(0);
+    a.v_row_bytes = p.kv->row_bytes();
+  } else {
+    a.k_cache = paged->k.data();
+    a.k_row_bytes = paged->k_row_bytes;
+    a.v_cache = paged->v.data();
+    a.v_row_bytes = p.kv->row_bytes();
+    a.block_size = paged->block_size;
+    a.block_table = paged->table.data();
+    a.k_block_bytes = paged->k_block_bytes;
+    a.v_block_bytes = paged->v_block_bytes;
+  }
+  std::vector<float> out(a.n_tokens * width);
+  if (absl::Status st = be.Attention(a, q.data(), out.data()); !st.ok()) return st;
+  return out;
+}
+
+TEST_P(AttentionCacheTest, PagedCacheGivesTheContiguousBits) {
+  // F16 key tiles (d < 128) and the plain q.k (d = 128); GQA groups of 4 and 8.
+  const Shape shapes[] = {{8, 2, 64, 53}, {8, 1, 128, 37}};
+  for (const Shape& shape : shapes) {
+    Problem p = MakeProblem(shape, GetParam(), 5);
+    ASSERT_NE(p.kv, nullptr);
+    const int32_t last = static_cast<int32_t>(shape.n_ctx - 1);
+    std::vector<int32_t> all(shape.n_ctx);
+    std::iota(all.begin(), all.end(), 0);
+    // Rows of several sequences' decode: positions on both sides of block and tile edges.
+    const std::vector<std::vector<int32_t>> row_sets = {
+        all, {last, 0, 15, 16, 31, 32, 33}, {17}, {last}};
+    for (const BackendPlugin* b : registry_->backends()) {
+      std::unique_ptr<Backend> be = Make(*b, 2);
+      ASSERT_NE(be, nullptr);
+      for (int64_t block_size : {16, 32}) {
+        const PagedCache paged = Paginate(p, block_size, static_cast<uint32_t>(block_size));
+        for (const std::vector<int32_t>& rows : row_sets) {
+          SCOPED_TRACE(std::string(b->name()) + " d=" + std::to_string(shape.head_dim) + " block " +
+                       std::to_string(block_size) + ", " + std::to_string(rows.size()) +
+                       " rows from position " + std::to_string(rows[0]));
+          absl::StatusOr<std::vector<float>> want = RunRows(*be, p, rows, nullptr);
+          absl::StatusOr<std::vector<float>> got = RunRows(*be, p, rows, &paged);
+          ASSERT_TRUE(want.ok()) << want.status();
+          ASSERT_TRUE(got.ok()) << got.status();
+          const int64_t i = FirstDiff(*got, *want);
+          ASSERT_EQ(i, -1) << "element " << i << ": " << (*got)[i] << " vs " << (*want)[i];
+        }
+      }
+    }
+  }
+}
+
+TEST_F(AttentionTest, PagedCacheBlockSizeMustBeAMultipleOf16) {
+  const Shape shape{4, 2, 32, 40};
+  Problem p = MakeProblem(shape, kCacheTypeF16, 3);
+  ASSERT_NE(p.kv, nullptr);
+  PagedCache paged = Paginate(p, 24, 1);  // a valid layout, but not one of whole key tiles
+  for (const BackendPlugin* b : registry_->backends()) {
+    SCOPED_TRACE(b->name());
+    std::unique_ptr<Backend> be = Make(*b, 1);
+    ASSERT_NE(be, nullptr);
+    absl::StatusOr<std::vector<float>> out = RunRows(*be, p, {0, 39}, &paged);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(out.status().message()),
+                ::testing::HasSubstr("block size 24 is not a positive multiple of 16"));
+  }
+}
 
 }  // namespace
 }  // namespace edgellm

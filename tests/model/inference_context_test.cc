@@ -147,7 +147,7 @@ TEST_P(InferenceContextTest, F16CacheStaysCloseToReference) {
   LoadModel(TinySpec());
   auto ctx = NewContext();  // F16 cache, as llama.cpp
   ASSERT_NE(ctx, nullptr);
-  EXPECT_EQ(ctx->kv_cache().format().type_id(), kCacheTypeF16);
+  EXPECT_EQ(ctx->kv_pool().format().type_id(), kCacheTypeF16);
   std::vector<float> logits(kPrompt.size() * model_->n_vocab());
   ASSERT_TRUE(ctx->EvalAll(kPrompt, logits.data()).ok());
   ExpectMatchesReference(logits, 3e-3);
@@ -224,7 +224,7 @@ TEST_P(InferenceContextTest, TruncateReusesPrefix) {
   ASSERT_NE(ctx, nullptr);
   std::vector<float> first(V), again(V);
   ASSERT_TRUE(ctx->Eval(kPrompt, first.data()).ok());
-  ASSERT_TRUE(ctx->kv_cache().Truncate(4).ok());
+  ASSERT_TRUE(ctx->Truncate(4).ok());
   EXPECT_EQ(ctx->n_past(), 4);
   ASSERT_TRUE(ctx->Eval({kPrompt.data() + 4, kPrompt.size() - 4}, again.data()).ok());
   EXPECT_LE(MaxAbsDiff(first.data(), again.data(), V), 1e-5);
@@ -256,7 +256,7 @@ TEST_P(InferenceContextTest, OtherCacheTypes) {
     options.kv_type = type;
     auto ctx = NewContext(options);
     ASSERT_NE(ctx, nullptr);
-    EXPECT_EQ(ctx->kv_cache().format().type_id(), type);
+    EXPECT_EQ(ctx->kv_pool().format().type_id(), type);
     std::vector<float> got(V);
     ASSERT_TRUE(ctx->Eval(kPrompt, got.data()).ok());
     // Q8_0 keeps ~8 bits of each K/V value; f32 and f16 differ by f16 rounding only.
@@ -277,7 +277,7 @@ TEST_P(InferenceContextTest, SwitchingBackendsMidSequence) {
     SCOPED_TRACE(other->name());
     absl::StatusOr<std::unique_ptr<Backend>> b = other->Create(1);
     ASSERT_TRUE(b.ok()) << b.status();
-    ASSERT_TRUE(ctx->kv_cache().Truncate(6).ok());
+    ASSERT_TRUE(ctx->Truncate(6).ok());
     ctx->set_backend(b->get());
     EXPECT_EQ(ctx->backend(), b->get());
     std::vector<float> got(V), want(V);

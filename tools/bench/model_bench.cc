@@ -120,7 +120,7 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
     // kDecodePrefix .. kDecodePrefix + n_gen - 1.
     const double mean_rows = kDecodePrefix + (static_cast<double>(p.n_gen) + 1) / 2;
     result.decode_kv_bytes_per_token =
-        2.0 * model.config().n_layer * mean_rows * static_cast<double>(c.kv_cache().row_bytes());
+        2.0 * model.config().n_layer * mean_rows * static_cast<double>(c.kv_pool().row_bytes());
   }
   return result;
 }
