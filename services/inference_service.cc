@@ -139,6 +139,10 @@ absl::StatusOr<std::unique_ptr<InferenceService>> InferenceService::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("--batch_size is ", options.batch_size, ", must be >= 4"));
   }
+  if (options.max_itl_factor != 0 && options.max_itl_factor <= 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--max_itl_factor is ", options.max_itl_factor,
+                                                   ", must be > 1 (or 0: no bound)"));
+  }
   if (options.kv_pool_positions < 0 || options.kv_pool_mib < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--kv_pool_positions is ", options.kv_pool_positions, " and --kv_pool_mib ",
@@ -363,6 +367,7 @@ absl::StatusOr<BatchScheduler*> InferenceService::GetScheduler(Runtime& runtime,
   options.n_ctx = runtime.n_ctx;
   options.step_tokens = options_.batch_size;
   options.max_sequences = options_.max_sessions;
+  options.max_itl_factor = options_.max_itl_factor;
   auto scheduler = std::make_unique<BatchScheduler>(
       *runtime.model, *runtime.tokenizer, *runtime.pool, runtime.prefix_cache.get(),
       plugin.name(), *std::move(backend), options);

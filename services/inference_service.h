@@ -47,6 +47,7 @@ struct ServiceOptions {
   int64_t kv_pool_positions = 0;
   int64_t kv_pool_mib = 0;
   bool prefix_cache = true;     // reuse the KV blocks of prompts already evaluated
+  double max_itl_factor = 3.0;  // SchedulerOptions::max_itl_factor
 };
 
 class InferenceService final : public edgellm::v1::Inference::Service {

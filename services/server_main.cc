@@ -51,6 +51,9 @@ ABSL_FLAG(int32_t, batch_size, 512,
 ABSL_FLAG(int64_t, kv_pool_positions, 0,
           "KV cache positions shared by every sequence, in blocks of 16; 0: 4 * ctx_size");
 ABSL_FLAG(int64_t, kv_pool_mib, 0, "KV pool size in MiB (overrides --kv_pool_positions)");
+ABSL_FLAG(double, max_itl_factor, 3.0,
+          "While streams decode, prompt chunks are sized so that a step takes about this many "
+          "times a decode-only step (> 1; 0: chunks fill --batch_size)");
 ABSL_FLAG(bool, prefix_cache, true,
           "Reuse the KV blocks of prompt prefixes already evaluated (system prompts, chats)");
 ABSL_FLAG(int32_t, shutdown_grace_s, 5,
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
   options.kv_pool_positions = absl::GetFlag(FLAGS_kv_pool_positions);
   options.kv_pool_mib = absl::GetFlag(FLAGS_kv_pool_mib);
   options.prefix_cache = absl::GetFlag(FLAGS_prefix_cache);
+  options.max_itl_factor = absl::GetFlag(FLAGS_max_itl_factor);
   absl::StatusOr<std::unique_ptr<edgellm::server::InferenceService>> service =
       edgellm::server::InferenceService::Create(**registry, options);
   if (!service.ok()) return Fail(std::string(service.status().message()));

@@ -269,6 +269,16 @@ void BatchScheduler::Complete(Stream& s, absl::Status error, bool cancelled) {
   s.done = true;
 }
 
+int64_t BatchScheduler::PrefillBudget(int64_t n_decode) const {
+  const int64_t room = options_.step_tokens - n_decode;
+  if (n_decode == 0 || options_.max_itl_factor <= 0) return room;
+  // Until both costs are measured, small chunks: a first prompt arriving mid-decode must not
+  // stall the streams for a whole batch.
+  if (decode_step_ms_ < 0 || prefill_token_ms_ <= 0) return std::min<int64_t>(room, 16);
+  const double tokens = (options_.max_itl_factor - 1.0) * decode_step_ms_ / prefill_token_ms_;
+  return std::clamp<int64_t>(static_cast<int64_t>(tokens), 2, std::max<int64_t>(room, 2));
+}
+
 bool BatchScheduler::RunStep() {
   if (running_.empty()) return false;
   // Decode rows first (oldest first), then prompt chunks in admission order.
@@ -284,7 +294,10 @@ bool BatchScheduler::RunStep() {
     int64_t end;
   };
   std::vector<Planned> plan;
+  int64_t n_decode = 0;
+  for (Stream* s : order) n_decode += s->n_computed >= PrefillEnd(*s);
   int64_t budget = options_.step_tokens;
+  int64_t prefill_budget = PrefillBudget(n_decode);
   for (Stream* s : order) {
     const int64_t size = static_cast<int64_t>(s->tokens.size());
     const int64_t prefill_end = PrefillEnd(*s);
@@ -294,10 +307,12 @@ bool BatchScheduler::RunStep() {
       end = std::min(size, s->n_computed + budget);
     } else {
       const int64_t left = prefill_end - s->n_computed;
-      int64_t c = std::min(left, budget);
+      const int64_t cap = std::min(budget, prefill_budget);
+      int64_t c = std::min(left, cap);
       if (left - c == 1) c = c > 2 ? c - 1 : (budget > c ? c + 1 : 0);  // never leave 1 token
       if (c < 2) continue;
       end = s->n_computed + c;
+      prefill_budget -= c;
     }
     plan.push_back({s, end});
     budget -= end - s->n_computed;
@@ -337,7 +352,24 @@ bool BatchScheduler::RunStep() {
     in_pass.push_back(&s);
   }
   if (rows.empty()) return false;
+  int64_t prefill_rows = 0, decode_rows = 0;
+  for (const SequenceRows& r : rows) {
+    (r.numerics == RowNumerics::kPrefill ? prefill_rows : decode_rows) +=
+        static_cast<int64_t>(r.tokens.size());
+  }
+  const auto started = std::chrono::steady_clock::now();
   const absl::Status status = pass_.Run(*backend_, rows);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+          .count();
+  // Moving averages (weight 1/4 on the newest): costs drift with batch size and context length.
+  const auto update = [](double& avg, double x) { avg = avg < 0 ? x : 0.75 * avg + 0.25 * x; };
+  if (status.ok() && prefill_rows == 0) {
+    update(decode_step_ms_, ms);
+  } else if (status.ok() && (decode_rows == 0 || decode_step_ms_ >= 0)) {
+    const double decode_ms = decode_rows == 0 ? 0.0 : decode_step_ms_;
+    update(prefill_token_ms_, std::max(0.0, ms - decode_ms) / static_cast<double>(prefill_rows));
+  }
   {
     absl::MutexLock lock(&mu_);
     ++stats_.steps;

@@ -47,6 +47,10 @@ struct SchedulerOptions {
   int64_t n_ctx = 4096;       // most positions one sequence takes (capped at the pool's)
   int64_t step_tokens = 512;  // most tokens one pass evaluates (>= 4)
   int max_sequences = 16;     // sequences running at once (>= 1)
+  // While streams decode, prompt chunks are sized so that a step takes about this many times a
+  // decode-only step (the decoding streams' inter-token latency), from the measured cost of each;
+  // 0: no bound, prompt chunks fill step_tokens.
+  double max_itl_factor = 3.0;
 };
 
 struct SchedulerStats {
@@ -89,6 +93,8 @@ class BatchScheduler {
   void Admit();
   // One forward pass over the running streams; false when there was nothing to run.
   bool RunStep();
+  // Most prompt tokens this step may take beside n_decode decode rows.
+  int64_t PrefillBudget(int64_t n_decode) const;
   // A free block, evicting idle prefix-cache entries when needed; -1 when there is none.
   int32_t AllocateBlock();
   bool Grow(Stream& s, int64_t n_positions);
@@ -108,6 +114,10 @@ class BatchScheduler {
   const SchedulerOptions options_;
   const int64_t n_ctx_;
   bool all_exact_ = false;  // every layer weight's batched kernel gives vec_dot's bits
+  // Moving averages of a decode-only step and of one prompt token's share of a step (ms; < 0
+  // until measured), for the prompt chunk size while streams decode.
+  double decode_step_ms_ = -1.0;
+  double prefill_token_ms_ = -1.0;
   ForwardPass pass_;
 
   // Step-thread state.

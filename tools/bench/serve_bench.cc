@@ -5,7 +5,10 @@
 // cannot help where it is not meant to). Scenarios (--scenarios, default all):
 //
 //   streams  for each N in --streams: N calls sent at the same moment, each --prompt_tokens in and
-//            --gen_tokens out. Aggregate decode t/s = sum(completion - 1) / (last token of any
+//            --gen_tokens out. S_TG = tokens all streams received while every one of them was
+//            decoding (from the last first token to the first last token) / that window, the
+//            steady state llama-batched-bench's S_TG measures. Aggregate decode t/s =
+//            sum(completion - 1) / (last token of any
 //            stream - first token of any stream); total t/s = (prompt + completion tokens) /
 //            (last end - start); TTFT and inter-token latency (ITL, every gap between
 //            consecutive tokens of every stream; tokens that arrive in one response have 0 gaps)
@@ -413,7 +416,7 @@ class Bench {
   }
 
   absl::StatusOr<Json> Streams() {
-    Table table({"N", "PP", "TG", "decode t/s", "total t/s", "TTFT p50 ms", "TTFT p99 ms",
+    Table table({"N", "PP", "TG", "S_TG t/s", "decode t/s", "total t/s", "TTFT p50 ms", "TTFT p99 ms",
                  "ITL p50 ms", "ITL p99 ms", "wall s"});
     Json rows = Json::array();
     for (int n : s_.streams) {
@@ -451,13 +454,26 @@ class Bench {
         ttft.push_back(r.TtftMs());
         for (const Gap& g : Gaps(r)) itl.push_back(g.ms());
       }
+      // The window where every stream decodes: no prompt of this run is evaluated in it.
+      Clock::time_point all_from = Clock::time_point::min(), all_to = Clock::time_point::max();
+      for (const CallRecord& r : records) {
+        if (r.token_times.empty()) continue;
+        all_from = std::max(all_from, r.token_times.front());
+        all_to = std::min(all_to, r.token_times.back());
+      }
+      int64_t in_window = 0;
+      for (const CallRecord& r : records) {
+        for (const Clock::time_point t : r.token_times) in_window += t > all_from && t <= all_to;
+      }
+      const double window_s = all_to > all_from ? Ms(all_to - all_from) / 1e3 : 0;
+      const double s_tg = window_s > 0 ? static_cast<double>(in_window) / window_s : kNaN;
       const double decode_s = last_token > first_token ? Ms(last_token - first_token) / 1e3 : 0;
       const double decode_tps = decode_s > 0 ? static_cast<double>(decoded) / decode_s : kNaN;
       const double wall_s = Ms(last_end - start) / 1e3;
       const double total_tps =
           wall_s > 0 ? static_cast<double>(prompt + completion) / wall_s : kNaN;
       table.Add({absl::StrCat(n), absl::StrCat(s_.prompt_tokens), absl::StrCat(s_.gen_tokens),
-                 Fmt(decode_tps), Fmt(total_tps), Fmt(Percentile(ttft, 50)),
+                 Fmt(s_tg), Fmt(decode_tps), Fmt(total_tps), Fmt(Percentile(ttft, 50)),
                  Fmt(Percentile(ttft, 99)), Fmt(Percentile(itl, 50), 2),
                  Fmt(Percentile(itl, 99), 2), Fmt(wall_s, 3)});
       rows.push_back({{"n", n},
@@ -468,6 +484,8 @@ class Bench {
                       // Above 1, tokens came batched and some inter-token gaps are 0.
                       {"tokens_per_response",
                        responses > 0 ? static_cast<double>(completion) / responses : kNaN},
+                      {"s_tg_tokens_per_second", s_tg},
+                      {"all_decoding_window_s", window_s},
                       {"decode_tokens_per_second", decode_tps},
                       {"total_tokens_per_second", total_tps},
                       {"decode_window_s", decode_s},
