@@ -121,6 +121,22 @@ bool Backend::BatchMatchesVecDot(const QuantFormat& format) const {
 }
 
 absl::Status Backend::Attention(const EdgeAttentionV1& a_in, const float* q, float* out) {
+  if (a_in.block_size != 0 && a_in.row_block_tables != nullptr && abi_minor_ < 2) {
+    // One call per run of rows that share a table (a sequence), each gathered below.
+    const int64_t width = a_in.n_heads * a_in.head_dim;
+    for (int64_t t0 = 0; t0 < a_in.n_tokens;) {
+      int64_t t1 = t0 + 1;
+      while (t1 < a_in.n_tokens && a_in.row_block_tables[t1] == a_in.row_block_tables[t0]) ++t1;
+      EdgeAttentionV1 one = a_in;
+      one.n_tokens = t1 - t0;
+      one.positions = a_in.positions + t0;
+      one.block_table = a_in.row_block_tables[t0];
+      one.row_block_tables = nullptr;
+      if (absl::Status s = Attention(one, q + t0 * width, out + t0 * width); !s.ok()) return s;
+      t0 = t1;
+    }
+    return absl::OkStatus();
+  }
   EdgeAttentionV1 contiguous;
   const EdgeAttentionV1* request = &a_in;
   if (a_in.block_size != 0 && abi_minor_ < 2 && a_in.n_tokens > 0) {
@@ -153,6 +169,7 @@ absl::Status Backend::Attention(const EdgeAttentionV1& a_in, const float* q, flo
     contiguous.v_cache = v_out;
     contiguous.block_size = 0;
     contiguous.block_table = nullptr;
+    contiguous.row_block_tables = nullptr;
     contiguous.k_block_bytes = 0;
     contiguous.v_block_bytes = 0;
     request = &contiguous;

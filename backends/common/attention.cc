@@ -277,11 +277,21 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
       return ctx.Fail(absl::StrFormat("KV cache block size %d is not a positive multiple of %d",
                                       a.block_size, kKeys));
     }
-    if (a.block_table == nullptr) return ctx.Fail("paged KV cache without a block table");
-    for (int64_t b = 0; b <= max_pos / a.block_size; ++b) {
-      if (a.block_table[b] < 0) {
-        return ctx.Fail(
-            absl::StrFormat("block table entry %d is negative (%d)", b, a.block_table[b]));
+    // Every table a row reads, up to the block of its position.
+    const auto check = [&](const int32_t* table, int64_t pos) {
+      if (table == nullptr) return ctx.Fail("paged KV cache without a block table");
+      for (int64_t b = 0; b <= pos / a.block_size; ++b) {
+        if (table[b] < 0) {
+          return ctx.Fail(absl::StrFormat("block table entry %d is negative (%d)", b, table[b]));
+        }
+      }
+      return 0;
+    };
+    if (a.row_block_tables == nullptr) {
+      if (check(a.block_table, max_pos) != 0) return 1;
+    } else {
+      for (int64_t t = 0; t < a.n_tokens; ++t) {
+        if (check(a.row_block_tables[t], a.positions[t]) != 0) return 1;
       }
     }
   }
@@ -306,10 +316,6 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
     grow(s.softmax, 2 * n_q);
   }
 
-  const CacheRows k_rows{static_cast<const uint8_t*>(a.k_cache), a.k_row_bytes, a.block_size,
-                         a.block_table, a.k_block_bytes};
-  const CacheRows v_rows{static_cast<const uint8_t*>(a.v_cache), a.v_row_bytes, a.block_size,
-                         a.block_table, a.v_block_bytes};
   const int64_t items_per_token = a.n_heads / n_q;
   ctx.pool.ParallelFor(
       a.n_tokens * items_per_token, 1, [&](int64_t begin, int64_t end, int thread) {
@@ -322,6 +328,12 @@ int Attention(BackendContext& ctx, const EdgeAttentionV1& a, const float* q, flo
           const int64_t h0 = item % items_per_token * n_q;  // query heads h0 .. h0 + n_q - 1
           const int64_t kvh = h0 / group;
           const int64_t n_pos = a.positions[t] + 1;
+          const int32_t* table =
+              a.row_block_tables != nullptr ? a.row_block_tables[t] : a.block_table;
+          const CacheRows k_rows{static_cast<const uint8_t*>(a.k_cache), a.k_row_bytes,
+                                 a.block_size, table, a.k_block_bytes};
+          const CacheRows v_rows{static_cast<const uint8_t*>(a.v_cache), a.v_row_bytes,
+                                 a.block_size, table, a.v_block_bytes};
           const size_t k_head = kvh * k_head_bytes;  // the KV head's offset in a row
           for (int64_t j = 0; j < n_q; ++j) {
             quantize_q(q + (t * a.n_heads + h0 + j) * d, s.query.data() + j * q_bytes, d);

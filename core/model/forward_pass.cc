@@ -101,6 +101,7 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
   float* gate = Grow(gate_, rows * F);
   float* up = Grow(up_, rows * F);
   float* gather = Grow(gather_, 2 * static_cast<size_t>(n_out) * E);
+  const int32_t** row_tables = Grow(row_tables_, rows);
 
   // Embedding lookup: ggml_get_rows dequantizes the row with the format's to_float.
   const Tensor& embd = model_.token_embd();
@@ -109,6 +110,7 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     for (size_t t = 0; t < s.tokens.size(); ++t) {
       const int64_t r = first_row[i] + static_cast<int64_t>(t);
       positions[r] = static_cast<int32_t>(s.pos + static_cast<int64_t>(t));
+      row_tables[r] = s.blocks.data();
       model_.token_embd_format().ToFloat(embd.row(s.tokens[t]), x + r * E, E);
     }
   }
@@ -137,29 +139,27 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     }
     if (l == n_layer - 1 && n_out == 0) break;  // only the KV rows were wanted
 
-    for (size_t i : order) {
-      const SequenceRows& s = sequences[i];
-      const int64_t r = first_row[i];
-      EdgeAttentionV1 a{};
-      a.n_tokens = static_cast<int64_t>(s.tokens.size());
-      a.n_heads = c.n_head;
-      a.n_kv_heads = c.n_head_kv;
-      a.head_dim = c.head_dim;
-      a.positions = positions + r;
-      a.scale = attention_scale_;
-      a.k_format = pool_.format().desc();
-      a.k_vec_dot_format = pool_.vec_dot_format().desc();
-      a.k_cache = pool_.k(l);
-      a.k_row_bytes = pool_.row_bytes();
-      a.v_format = pool_.format().desc();
-      a.v_cache = pool_.v(l);
-      a.v_row_bytes = pool_.row_bytes();
-      a.block_size = KvPool::kBlockSize;
-      a.block_table = s.blocks.data();
-      a.k_block_bytes = pool_.block_bytes();
-      a.v_block_bytes = pool_.block_bytes();
-      if (absl::Status st = be.Attention(a, q + r * Q, attn + r * Q); !st.ok()) return st;
-    }
+    // One call for every sequence's rows, each through its own block table.
+    EdgeAttentionV1 a{};
+    a.n_tokens = n;
+    a.n_heads = c.n_head;
+    a.n_kv_heads = c.n_head_kv;
+    a.head_dim = c.head_dim;
+    a.positions = positions;
+    a.scale = attention_scale_;
+    a.k_format = pool_.format().desc();
+    a.k_vec_dot_format = pool_.vec_dot_format().desc();
+    a.k_cache = pool_.k(l);
+    a.k_row_bytes = pool_.row_bytes();
+    a.v_format = pool_.format().desc();
+    a.v_cache = pool_.v(l);
+    a.v_row_bytes = pool_.row_bytes();
+    a.block_size = KvPool::kBlockSize;
+    a.block_table = row_tables[0];
+    a.row_block_tables = row_tables;
+    a.k_block_bytes = pool_.block_bytes();
+    a.v_block_bytes = pool_.block_bytes();
+    if (absl::Status st = be.Attention(a, q, attn); !st.ok()) return st;
     if (absl::Status s = MatMul(be, w.wo, attn, n_prefill, n_decode, xn); !s.ok()) return s;
     if (w.bo != nullptr) be.Add(xn, w.bo, E, n, true);
 

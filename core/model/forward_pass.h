@@ -6,8 +6,8 @@
 //   -> RMSNorm * ffn_norm -> silu(gate) * up -> down matmul -> + residual;
 // then RMSNorm * output_norm and the output matmul for the rows whose logits are asked for.
 // It is layer-major: every row passes through layer l before layer l+1, so each weight is read
-// once per pass whatever the number of sequences; every matmul runs over the rows of all
-// sequences, attention over each sequence's own blocks.
+// once per pass whatever the number of sequences; every matmul and the attention run over the
+// rows of all sequences at once, each row's attention through its own sequence's block table.
 //
 // Batch invariance: a row's results depend only on its sequence's tokens and on the row's
 // numerics, never on what else shares the pass. ggml computes a matmul of one activation row with
@@ -91,6 +91,7 @@ class ForwardPass {
   std::vector<float> up_;     // [F]
   std::vector<float> logits_; // [rows with logits][V]
   std::vector<float> gather_; // rows kept for the last layer's FFN [E]
+  std::vector<const int32_t*> row_tables_;  // each row's sequence's block table
 };
 
 }  // namespace edgellm

@@ -214,6 +214,10 @@ typedef struct EdgeAttentionV1 {
   const int32_t* block_table;  /* one block index per block_size positions up to max(positions) */
   size_t k_block_bytes;
   size_t v_block_bytes;
+  /* since 1.2, paged caches only: NULL, or n_tokens block tables, query row t reading its own
+   * sequence's rows through row_block_tables[t] (block_table unused): the rows of several
+   * sequences in one call. */
+  const int32_t* const* row_block_tables;
 } EdgeAttentionV1;
 
 typedef struct EdgeBackendOptionsV1 {

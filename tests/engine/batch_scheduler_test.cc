@@ -276,15 +276,16 @@ TEST_P(BatchSchedulerTest, RefusesAPromptThePoolCanNeverHold) {
 // undisturbed.
 TEST_P(BatchSchedulerTest, CancellationStopsOneStreamOnly) {
   SchedulerOptions options;
-  options.n_ctx = 128;
-  std::unique_ptr<BatchScheduler> s = MakeScheduler(32, /*prefix_cache=*/false, options);
+  // A budget long enough that the stream cannot end before its client reads 3 chunks.
+  options.n_ctx = 512;
+  std::unique_ptr<BatchScheduler> s = MakeScheduler(64, /*prefix_cache=*/false, options);
   ASSERT_NE(s, nullptr);
   std::mt19937 rng(9);
   GenerateRequest a, b;
   a.prompt_tokens = RandomPrompt(rng, 12);
   b.prompt_tokens = RandomPrompt(rng, 9);
   for (GenerateRequest* r : {&a, &b}) {
-    r->max_tokens = 40;
+    r->max_tokens = 400;
     r->ignore_eos = true;
     r->sampling.temperature = 0.0f;
   }
@@ -296,7 +297,7 @@ TEST_P(BatchSchedulerTest, CancellationStopsOneStreamOnly) {
   ASSERT_TRUE(cancelled.status.ok()) << cancelled.status;
   EXPECT_EQ(cancelled.result.finish_reason, "cancelled");
   EXPECT_EQ(cancelled.chunks.size(), 3u);
-  EXPECT_LT(cancelled.result.tokens.size(), 40u);
+  EXPECT_LT(cancelled.result.tokens.size(), 400u);
   ExpectSame(Solo(b, options.n_ctx), other, "the other stream");
 }
 

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/backend.h"
@@ -314,6 +315,82 @@ TEST_P(AttentionCacheTest, PagedCacheGivesTheContiguousBits) {
         }
       }
     }
+  }
+}
+
+// Two sequences' caches in one paged buffer (their blocks interleaved in shuffled slots), and one
+// call over rows of both, each row through its own table (row_block_tables): every row gets the
+// bits of its sequence's own call over a contiguous cache, on every backend.
+TEST_P(AttentionCacheTest, RowsOfSeveralSequencesInOneCall) {
+  const Shape shape{8, 2, 64, 45};
+  const Problem p1 = MakeProblem(shape, GetParam(), 11), p2 = MakeProblem(shape, GetParam(), 12);
+  ASSERT_NE(p1.kv, nullptr);
+  ASSERT_NE(p2.kv, nullptr);
+  constexpr int64_t kBlock = 16;
+  const size_t row = p1.kv->row_bytes(), block_bytes = kBlock * row;
+  const int64_t n_blocks = (shape.n_ctx + kBlock - 1) / kBlock;
+  std::vector<int32_t> slots(2 * n_blocks + 2);
+  std::iota(slots.begin(), slots.end(), 0);
+  std::mt19937 rng(4);
+  std::shuffle(slots.begin(), slots.end(), rng);
+  const std::vector<int32_t> t1(slots.begin(), slots.begin() + n_blocks);
+  const std::vector<int32_t> t2(slots.begin() + n_blocks, slots.begin() + 2 * n_blocks);
+  std::vector<uint8_t> k(slots.size() * block_bytes, 0xFF), v(slots.size() * block_bytes, 0xFF);
+  for (const auto& [prob, table] : {std::make_pair(&p1, &t1), std::make_pair(&p2, &t2)}) {
+    const auto* pk = static_cast<const uint8_t*>(prob->kv->k(0));
+    const auto* pv = static_cast<const uint8_t*>(prob->kv->v(0));
+    for (int64_t r = 0; r < shape.n_ctx; ++r) {
+      const size_t at = (*table)[r / kBlock] * block_bytes + r % kBlock * row;
+      std::memcpy(&k[at], pk + r * row, row);
+      std::memcpy(&v[at], pv + r * row, row);
+    }
+  }
+  // Sequence 1: a 3-row chunk at 30..32; sequence 2: one decode row at 44; sequence 1 again not.
+  const std::vector<int32_t> rows1 = {30, 31, 32}, rows2 = {44};
+  const int64_t width = shape.n_heads * shape.head_dim;
+  std::vector<float> q;
+  std::vector<int32_t> positions;
+  std::vector<const int32_t*> tables;
+  for (const auto& [prob, rows, table] :
+       {std::make_tuple(&p1, &rows1, &t1), std::make_tuple(&p2, &rows2, &t2)}) {
+    for (int32_t t : *rows) {
+      q.insert(q.end(), prob->q.begin() + t * width, prob->q.begin() + (t + 1) * width);
+      positions.push_back(t);
+      tables.push_back(table->data());
+    }
+  }
+  for (const BackendPlugin* b : registry_->backends()) {
+    SCOPED_TRACE(b->name());
+    std::unique_ptr<Backend> be = Make(*b, 2);
+    ASSERT_NE(be, nullptr);
+    EdgeAttentionV1 a{};
+    a.n_tokens = static_cast<int64_t>(positions.size());
+    a.n_heads = shape.n_heads;
+    a.n_kv_heads = shape.n_kv_heads;
+    a.head_dim = shape.head_dim;
+    a.positions = positions.data();
+    a.scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
+    a.k_format = p1.kv->format().desc();
+    a.k_vec_dot_format = p1.kv->vec_dot_format().desc();
+    a.v_format = p1.kv->format().desc();
+    a.k_cache = k.data();
+    a.k_row_bytes = row;
+    a.v_cache = v.data();
+    a.v_row_bytes = row;
+    a.block_size = kBlock;
+    a.row_block_tables = tables.data();
+    a.k_block_bytes = block_bytes;
+    a.v_block_bytes = block_bytes;
+    std::vector<float> got(a.n_tokens * width);
+    ASSERT_TRUE(be->Attention(a, q.data(), got.data()).ok());
+    absl::StatusOr<std::vector<float>> want1 = RunRows(*be, p1, rows1, nullptr);
+    absl::StatusOr<std::vector<float>> want2 = RunRows(*be, p2, rows2, nullptr);
+    ASSERT_TRUE(want1.ok()) << want1.status();
+    ASSERT_TRUE(want2.ok()) << want2.status();
+    std::vector<float> want = *want1;
+    want.insert(want.end(), want2->begin(), want2->end());
+    const int64_t i = FirstDiff(got, want);
+    ASSERT_EQ(i, -1) << "element " << i << ": " << got[i] << " vs " << want[i];
   }
 }
 
