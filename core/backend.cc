@@ -42,11 +42,16 @@ std::string PagedCacheProblem(const EdgeAttentionV1& a, int64_t n_rows) {
 
 int32_t DefaultBackendScore(EdgeIsa isa) {
   switch (isa) {
-    case EDGE_ISA_SCALAR: return EDGE_BACKEND_SCORE_SCALAR;
-    case EDGE_ISA_AVX2: return EDGE_BACKEND_SCORE_AVX2;
-    case EDGE_ISA_AVX512: return EDGE_BACKEND_SCORE_AVX512;
-    case EDGE_ISA_NEON: return EDGE_BACKEND_SCORE_NEON;
-    default: return 0;
+    case EDGE_ISA_SCALAR:
+      return EDGE_BACKEND_SCORE_SCALAR;
+    case EDGE_ISA_AVX2:
+      return EDGE_BACKEND_SCORE_AVX2;
+    case EDGE_ISA_AVX512:
+      return EDGE_BACKEND_SCORE_AVX512;
+    case EDGE_ISA_NEON:
+      return EDGE_BACKEND_SCORE_NEON;
+    default:
+      return 0;
   }
 }
 
@@ -82,10 +87,10 @@ std::string Backend::Reason(const std::string& fallback) const {
 }
 
 absl::Status Backend::MatMulFailed(const EdgeMatrixV1& w) const {
-  return absl::FailedPreconditionError(absl::StrFormat(
-      "backend %s: %s", name_,
-      Reason(absl::StrFormat("no vec_dot kernel for %s weights with %s activations",
-                             w.format->name, w.vec_dot_format->name))));
+  return absl::FailedPreconditionError(
+      absl::StrFormat("backend %s: %s", name_,
+                      Reason(absl::StrFormat("no vec_dot kernel for %s weights with %s activations",
+                                             w.format->name, w.vec_dot_format->name))));
 }
 
 absl::Status Backend::MatMul(const EdgeMatrixV1& w, const float* x, int64_t n_tokens, float* y) {
@@ -176,10 +181,10 @@ absl::Status Backend::Attention(const EdgeAttentionV1& a_in, const float* q, flo
   }
   const EdgeAttentionV1& a = *request;
   if (ops_->attention(ctx_, &a, q, out) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "backend %s: %s", name_,
-        Reason(absl::StrFormat("cannot run attention over a %s/%s KV cache", a.k_format->name,
-                               a.v_format->name))));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("backend %s: %s", name_,
+                        Reason(absl::StrFormat("cannot run attention over a %s/%s KV cache",
+                                               a.k_format->name, a.v_format->name))));
   }
   return absl::OkStatus();
 }
@@ -188,13 +193,14 @@ absl::Status Backend::KvWrite(const EdgeQuantFormatV1& format, const float* x, i
                               int64_t n, void* dst, size_t dst_row_bytes) {
   if (ops_->kv_write == nullptr) {
     auto* rows = static_cast<uint8_t*>(dst);
-    for (int64_t r = 0; r < n_rows; ++r) format.from_float_ref(x + r * n, rows + r * dst_row_bytes, n);
+    for (int64_t r = 0; r < n_rows; ++r)
+      format.from_float_ref(x + r * n, rows + r * dst_row_bytes, n);
     return absl::OkStatus();
   }
   if (ops_->kv_write(ctx_, &format, x, n_rows, n, dst, dst_row_bytes) != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "backend %s: %s", name_,
-        Reason(absl::StrFormat("cannot write a %s KV cache", format.name))));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("backend %s: %s", name_,
+                        Reason(absl::StrFormat("cannot write a %s KV cache", format.name))));
   }
   return absl::OkStatus();
 }

@@ -1,8 +1,8 @@
 #include "services/inference_service.h"
 
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <thread>
 #include <utility>
@@ -144,18 +144,18 @@ absl::StatusOr<std::unique_ptr<InferenceService>> InferenceService::Create(
                                                    ", must be > 1 (or 0: no bound)"));
   }
   if (options.kv_pool_positions < 0 || options.kv_pool_mib < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--kv_pool_positions is ", options.kv_pool_positions, " and --kv_pool_mib ",
-        options.kv_pool_mib, ": both must be >= 0 (0: the default)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--kv_pool_positions is ", options.kv_pool_positions, " and --kv_pool_mib ",
+                     options.kv_pool_mib, ": both must be >= 0 (0: the default)"));
   }
   const BackendPlugin* backend = options.default_backend.empty()
                                      ? registry.DefaultBackend()
                                      : registry.FindBackend(options.default_backend);
   if (backend == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        options.default_backend.empty() ? std::string("no backend plugin loaded")
-                                        : absl::StrCat("--backend=", options.default_backend,
-                                                       " is not a loaded backend"),
+        options.default_backend.empty()
+            ? std::string("no backend plugin loaded")
+            : absl::StrCat("--backend=", options.default_backend, " is not a loaded backend"),
         "; loaded backends: ", LoadedBackendNames(registry),
         " (run `edgellm plugins` to see what was found and why)"));
   }
@@ -191,22 +191,19 @@ absl::Status InferenceService::LoadModel(const std::string& path) {
   runtime->context_options.n_ctx = options_.ctx_size;
   runtime->context_options.batch_size = options_.batch_size;
   const ModelConfig& c = runtime->model->config();
-  const int64_t n_ctx = options_.ctx_size > 0 ? options_.ctx_size
-                                              : std::min(c.n_ctx_train, kDefaultMaxContext);
-  int64_t pool_blocks = KvPool::BlocksFor(options_.kv_pool_positions > 0
-                                              ? options_.kv_pool_positions
-                                              : 4 * n_ctx);
+  const int64_t n_ctx =
+      options_.ctx_size > 0 ? options_.ctx_size : std::min(c.n_ctx_train, kDefaultMaxContext);
+  int64_t pool_blocks =
+      KvPool::BlocksFor(options_.kv_pool_positions > 0 ? options_.kv_pool_positions : 4 * n_ctx);
   if (options_.kv_pool_mib > 0) {
-    absl::StatusOr<std::unique_ptr<KvPool>> probe =
-        KvPool::Create(registry_, runtime->context_options.kv_type, c.n_layer, 1, c.n_head_kv,
-                       c.head_dim);
+    absl::StatusOr<std::unique_ptr<KvPool>> probe = KvPool::Create(
+        registry_, runtime->context_options.kv_type, c.n_layer, 1, c.n_head_kv, c.head_dim);
     if (!probe.ok()) return probe.status();
     pool_blocks = std::max<int64_t>(
         1, (options_.kv_pool_mib << 20) / static_cast<int64_t>((*probe)->bytes_per_block()));
   }
-  absl::StatusOr<std::unique_ptr<KvPool>> pool =
-      KvPool::Create(registry_, runtime->context_options.kv_type, c.n_layer, pool_blocks,
-                     c.n_head_kv, c.head_dim);
+  absl::StatusOr<std::unique_ptr<KvPool>> pool = KvPool::Create(
+      registry_, runtime->context_options.kv_type, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
   if (!pool.ok()) return pool.status();
   runtime->pool = *std::move(pool);
   if (options_.prefix_cache) {
@@ -255,17 +252,16 @@ absl::StatusOr<const BackendPlugin*> InferenceService::ResolveBackend(
     if (r.kind != "backend" || r.name != name) continue;
     const uint64_t missing = r.required_cpu_features & ~registry_.cpu_features();
     if (missing != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "backend '", name, "' cannot run on this CPU: it needs ", CpuFeatureNames(missing),
-          "; use one of: ", LoadedBackendNames(registry_)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("backend '", name, "' cannot run on this CPU: it needs ",
+                       CpuFeatureNames(missing), "; use one of: ", LoadedBackendNames(registry_)));
     }
-    return absl::InvalidArgumentError(absl::StrCat("backend '", name, "' was not loaded (",
-                                                   r.reason, "); use one of: ",
-                                                   LoadedBackendNames(registry_)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("backend '", name, "' was not loaded (", r.reason,
+                     "); use one of: ", LoadedBackendNames(registry_)));
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown backend '", name,
-                                                 "'; loaded backends: ",
-                                                 LoadedBackendNames(registry_)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown backend '", name, "'; loaded backends: ", LoadedBackendNames(registry_)));
 }
 
 absl::StatusOr<int> InferenceService::ResolveThreads(int32_t requested) const {
@@ -286,17 +282,17 @@ absl::StatusOr<InferenceService::Plan> InferenceService::MakePlan(const Runtime&
 
   std::vector<int32_t>& tokens = plan.request.prompt_tokens;
   if (!in.prompt->empty() && !in.prompt_tokens->empty()) {
-    return absl::InvalidArgumentError("give the prompt as text (prompt) or as token ids "
-                                      "(prompt_tokens), not both");
+    return absl::InvalidArgumentError(
+        "give the prompt as text (prompt) or as token ids "
+        "(prompt_tokens), not both");
   }
   if (!in.prompt_tokens->empty()) {
     const int32_t n_vocab = runtime.tokenizer->n_vocab();
     for (int i = 0; i < in.prompt_tokens->size(); ++i) {
       const int32_t id = in.prompt_tokens->Get(i);
       if (id < 0 || id >= n_vocab) {
-        return absl::InvalidArgumentError(absl::StrCat("prompt_tokens[", i, "] is ", id,
-                                                       ", outside the vocabulary [0, ", n_vocab,
-                                                       ")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "prompt_tokens[", i, "] is ", id, ", outside the vocabulary [0, ", n_vocab, ")"));
       }
     }
     tokens.assign(in.prompt_tokens->begin(), in.prompt_tokens->end());
@@ -312,9 +308,8 @@ absl::StatusOr<InferenceService::Plan> InferenceService::MakePlan(const Runtime&
                      runtime.n_ctx, "; shorten it or start the server with a larger --ctx_size"));
   }
   if (in.max_tokens < 1 || in.max_tokens > runtime.n_ctx) {
-    return absl::InvalidArgumentError(absl::StrCat("max_tokens is ", in.max_tokens,
-                                                   ", must be 1 to ", runtime.n_ctx,
-                                                   " (the context size)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_tokens is ", in.max_tokens, ", must be 1 to ", runtime.n_ctx, " (the context size)"));
   }
   plan.request.max_tokens = in.max_tokens;
   plan.request.ignore_eos = in.ignore_eos;
@@ -368,9 +363,9 @@ absl::StatusOr<BatchScheduler*> InferenceService::GetScheduler(Runtime& runtime,
   options.step_tokens = options_.batch_size;
   options.max_sequences = options_.max_sessions;
   options.max_itl_factor = options_.max_itl_factor;
-  auto scheduler = std::make_unique<BatchScheduler>(
-      *runtime.model, *runtime.tokenizer, *runtime.pool, runtime.prefix_cache.get(),
-      plugin.name(), *std::move(backend), options);
+  auto scheduler = std::make_unique<BatchScheduler>(*runtime.model, *runtime.tokenizer,
+                                                    *runtime.pool, runtime.prefix_cache.get(),
+                                                    plugin.name(), *std::move(backend), options);
   BatchScheduler* raw = scheduler.get();
   runtime.schedulers.emplace(key, std::move(scheduler));
   return raw;
@@ -406,11 +401,11 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
   if (!runtime.ok()) return runtime.status();
   absl::StatusOr<const BackendPlugin*> plugin = ResolveBackend(request.backend());
   if (!plugin.ok()) return plugin.status();
-  absl::StatusOr<Plan> plan = MakePlan(
-      **runtime, {&request.prompt(), &request.prompt_tokens(),
-                  !request.has_add_bos() || request.add_bos(), request.max_tokens(),
-                  &request.sampling(), SamplingParams().temperature, request.threads(),
-                  &request.stop(), request.ignore_eos()});
+  absl::StatusOr<Plan> plan =
+      MakePlan(**runtime, {&request.prompt(), &request.prompt_tokens(),
+                           !request.has_add_bos() || request.add_bos(), request.max_tokens(),
+                           &request.sampling(), SamplingParams().temperature, request.threads(),
+                           &request.stop(), request.ignore_eos()});
   if (!plan.ok()) return plan.status();
   const std::string backend_name = (*plugin)->name();
   log.Add("backend", backend_name);
@@ -432,8 +427,8 @@ absl::Status InferenceService::DoGenerate(grpc::ServerContext* context,
     response.set_backend(backend_name);
     return writer->Write(response);
   };
-  absl::StatusOr<GenerateResult> result = (*scheduler)->Generate(
-      plan->request, stream, [context] { return context->IsCancelled(); });
+  absl::StatusOr<GenerateResult> result =
+      (*scheduler)->Generate(plan->request, stream, [context] { return context->IsCancelled(); });
   if (!result.ok()) return result.status();
   log.Add("completion_tokens", result->tokens.size());
   log.Add("finish", result->finish_reason);
@@ -473,11 +468,11 @@ absl::Status InferenceService::DoCompare(grpc::ServerContext* context,
   absl::StatusOr<const BackendPlugin*> plugin_b = ResolveBackend(request.backend_b());
   if (!plugin_b.ok()) return plugin_b.status();
   // Greedy unless the request sets a temperature: argmax agreement is then token agreement.
-  absl::StatusOr<Plan> plan = MakePlan(
-      **runtime, {&request.prompt(), &request.prompt_tokens(),
-                  !request.has_add_bos() || request.add_bos(), request.max_tokens(),
-                  &request.sampling(), /*default_temperature=*/0.0f, request.threads(),
-                  /*stop=*/nullptr, /*ignore_eos=*/false});
+  absl::StatusOr<Plan> plan =
+      MakePlan(**runtime, {&request.prompt(), &request.prompt_tokens(),
+                           !request.has_add_bos() || request.add_bos(), request.max_tokens(),
+                           &request.sampling(), /*default_temperature=*/0.0f, request.threads(),
+                           /*stop=*/nullptr, /*ignore_eos=*/false});
   if (!plan.ok()) return plan.status();
   log.Add("backend_a", (*plugin_a)->name());
   log.Add("backend_b", (*plugin_b)->name());
@@ -554,9 +549,9 @@ grpc::Status InferenceService::Detokenize(grpc::ServerContext*,
   for (int i = 0; i < request->token_ids_size(); ++i) {
     const int32_t id = request->token_ids(i);
     if (id < 0 || id >= tokenizer.n_vocab()) {
-      return log.Finish(absl::InvalidArgumentError(
-          absl::StrCat("token_ids[", i, "] is ", id, ", outside the vocabulary [0, ",
-                       tokenizer.n_vocab(), ")")));
+      return log.Finish(absl::InvalidArgumentError(absl::StrCat("token_ids[", i, "] is ", id,
+                                                                ", outside the vocabulary [0, ",
+                                                                tokenizer.n_vocab(), ")")));
     }
   }
   // As generation renders text: whole UTF-8 characters, control tokens as "".
@@ -605,8 +600,7 @@ grpc::Status InferenceService::ListQuantFormats(grpc::ServerContext*,
     info->set_block_size(f->block_size());
     info->set_type_size(f->type_size());
     const QuantFormat* vec_dot = registry_.FindFormat(f->vec_dot_type());
-    info->set_vec_dot_type(vec_dot != nullptr ? vec_dot->name()
-                                              : GgmlTypeName(f->vec_dot_type()));
+    info->set_vec_dot_type(vec_dot != nullptr ? vec_dot->name() : GgmlTypeName(f->vec_dot_type()));
     for (EdgeIsa isa : f->vec_dot_isas()) info->add_isas(IsaName(isa));
   }
   log.Add("formats", response->formats_size());

@@ -44,7 +44,8 @@ ABSL_FLAG(int32_t, max_sessions, 16,
           "Generations running at once; those on one backend share every forward pass");
 ABSL_FLAG(int32_t, max_queue, 16,
           "Requests waiting for a session; more are refused with RESOURCE_EXHAUSTED");
-ABSL_FLAG(int64_t, ctx_size, 0, "Most positions (prompt + generated) of one sequence; 0: the "
+ABSL_FLAG(int64_t, ctx_size, 0,
+          "Most positions (prompt + generated) of one sequence; 0: the "
           "model's, at most 4096");
 ABSL_FLAG(int32_t, batch_size, 512,
           "Most tokens one forward pass evaluates: decode rows plus prompt chunks (>= 4)");

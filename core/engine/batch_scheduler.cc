@@ -21,12 +21,12 @@ struct BatchScheduler::Stream {
   std::unique_ptr<Generation> gen;
   std::vector<int32_t> tokens;  // the prompt, then every sampled token
   int64_t n_prompt = 0;
-  int64_t n_computed = 0;       // positions whose KV rows are in `blocks`
+  int64_t n_computed = 0;  // positions whose KV rows are in `blocks`
   std::vector<int32_t> blocks;
   int64_t n_cached_blocks = 0;  // leading blocks already in the prefix cache
   bool admitted_once = false;
-  bool started = false;         // the prompt's logits came
-  uint64_t order = 0;           // admission order: the last admitted is preempted first
+  bool started = false;  // the prompt's logits came
+  uint64_t order = 0;    // admission order: the last admitted is preempted first
   std::vector<float> logits;
 
   // Queues a chunk for the caller; false once the caller cancelled.
@@ -51,7 +51,8 @@ BatchScheduler::BatchScheduler(const Model& model, const Tokenizer& tokenizer, K
       pass_(model, pool) {
   all_exact_ = true;
   for (const LayerWeights& w : model.layers()) {
-    for (const EdgeMatrixV1* m : {&w.wq, &w.wk, &w.wv, &w.wo, &w.ffn_gate, &w.ffn_up, &w.ffn_down}) {
+    for (const EdgeMatrixV1* m :
+         {&w.wq, &w.wk, &w.wv, &w.wo, &w.ffn_gate, &w.ffn_up, &w.ffn_down}) {
       const QuantFormat* f = model.registry().FindFormat(m->format->type_id);
       all_exact_ = all_exact_ && f != nullptr && backend_->BatchMatchesVecDot(*f);
     }
@@ -244,8 +245,8 @@ void BatchScheduler::CacheBlocks(Stream& s) {
   const int64_t exact_upto = all_exact_ ? s.n_computed : std::min(s.n_computed, PrefillEnd(s));
   const int64_t whole = exact_upto / KvPool::kBlockSize;
   if (whole <= s.n_cached_blocks) return;
-  cache_->Insert(cache_space_,
-                 absl::MakeConstSpan(s.tokens).subspan(0, whole * KvPool::kBlockSize), s.blocks);
+  cache_->Insert(cache_space_, absl::MakeConstSpan(s.tokens).subspan(0, whole * KvPool::kBlockSize),
+                 s.blocks);
   s.n_cached_blocks = whole;
 }
 
@@ -360,8 +361,7 @@ bool BatchScheduler::RunStep() {
   const auto started = std::chrono::steady_clock::now();
   const absl::Status status = pass_.Run(*backend_, rows);
   const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   // Moving averages (weight 1/4 on the newest): costs drift with batch size and context length.
   const auto update = [](double& avg, double x) { avg = avg < 0 ? x : 0.75 * avg + 0.25 * x; };
   if (status.ok() && prefill_rows == 0) {

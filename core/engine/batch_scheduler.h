@@ -74,8 +74,8 @@ class BatchScheduler {
   // Runs one generation in the shared passes and blocks until it is over. `on_chunk` runs on the
   // calling thread (a slow client never stalls the others); returning false cancels it before its
   // next step, as does `cancelled` (polled every few milliseconds; may be empty). Errors: those of
-  // Generation::Start (context options.n_ctx); ResourceExhausted when the prompt needs more KV blocks
-  // than the pool has; the backend's errors (FailedPrecondition) of a pass it was in;
+  // Generation::Start (context options.n_ctx); ResourceExhausted when the prompt needs more KV
+  // blocks than the pool has; the backend's errors (FailedPrecondition) of a pass it was in;
   // Unavailable when the scheduler shuts down first.
   absl::StatusOr<GenerateResult> Generate(const GenerateRequest& request,
                                           const ChunkCallback& on_chunk,

@@ -54,8 +54,7 @@ absl::StatusOr<std::vector<int32_t>> PromptTokens(const Tokenizer& tokenizer,
 
 }  // namespace
 
-Generation::Generation(const Tokenizer& tokenizer, const GenerateRequest& request,
-                       Sampler sampler)
+Generation::Generation(const Tokenizer& tokenizer, const GenerateRequest& request, Sampler sampler)
     : tokenizer_(tokenizer),
       request_(request),
       sampler_(std::move(sampler)),
@@ -74,8 +73,8 @@ absl::StatusOr<std::unique_ptr<Generation>> Generation::Start(const Tokenizer& t
   absl::StatusOr<std::vector<int32_t>> prompt = PromptTokens(tokenizer, request);
   if (!prompt.ok()) return prompt.status();
   if (static_cast<int64_t>(prompt->size()) > n_ctx) {
-    return absl::InvalidArgumentError(absl::StrCat("prompt has ", prompt->size(),
-                                                   " tokens, more than the context size ", n_ctx));
+    return absl::InvalidArgumentError(
+        absl::StrCat("prompt has ", prompt->size(), " tokens, more than the context size ", n_ctx));
   }
   auto g = std::unique_ptr<Generation>(new Generation(tokenizer, request, *std::move(sampler)));
   g->n_ctx_ = n_ctx;

@@ -8,7 +8,8 @@ namespace edgellm {
 absl::StatusOr<GenerateResult> Generate(InferenceContext& ctx, const Tokenizer& tokenizer,
                                         const GenerateRequest& request,
                                         const ChunkCallback& on_chunk) {
-  absl::StatusOr<std::unique_ptr<Generation>> g = Generation::Start(tokenizer, request, ctx.n_ctx());
+  absl::StatusOr<std::unique_ptr<Generation>> g =
+      Generation::Start(tokenizer, request, ctx.n_ctx());
   if (!g.ok()) return g.status();
   ctx.Reset();
   std::vector<float> logits(static_cast<size_t>(ctx.model().n_vocab()));

@@ -68,9 +68,9 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
       return absl::InvalidArgumentError("logits are asked for without a buffer for them");
     }
     if (static_cast<int64_t>(s.blocks.size()) * KvPool::kBlockSize < s.pos + m || s.pos < 0) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "KV blocks for %d positions do not cover positions %d..%d",
-          s.blocks.size() * KvPool::kBlockSize, s.pos, s.pos + m - 1));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("KV blocks for %d positions do not cover positions %d..%d",
+                          s.blocks.size() * KvPool::kBlockSize, s.pos, s.pos + m - 1));
     }
     for (int64_t t = 0; t < m; ++t) {
       if (s.tokens[t] < 0 || s.tokens[t] >= V) {
@@ -131,8 +131,8 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     for (size_t i : order) {
       const SequenceRows& s = sequences[i];
       const int64_t r = first_row[i];
-      if (absl::Status st = pool_.Write(be, l, s.blocks, s.pos, s.tokens.size(), k + r * KV,
-                                        v + r * KV);
+      if (absl::Status st =
+              pool_.Write(be, l, s.blocks, s.pos, s.tokens.size(), k + r * KV, v + r * KV);
           !st.ok()) {
         return st;
       }

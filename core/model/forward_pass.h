@@ -81,16 +81,16 @@ class ForwardPass {
   std::map<std::pair<std::string, const EdgeQuantFormatV1*>, bool> exact_;
   // Activations of every row, row-major [rows][width]; they only grow.
   std::vector<int32_t> positions_;
-  std::vector<float> x_;      // residual stream [E]
-  std::vector<float> xn_;     // normed input, then each sub-layer's output [E]
-  std::vector<float> q_;      // [Q]
-  std::vector<float> k_;      // [KV]
-  std::vector<float> v_;      // [KV]
-  std::vector<float> attn_;   // attention output [Q]
-  std::vector<float> gate_;   // [F]
-  std::vector<float> up_;     // [F]
-  std::vector<float> logits_; // [rows with logits][V]
-  std::vector<float> gather_; // rows kept for the last layer's FFN [E]
+  std::vector<float> x_;                    // residual stream [E]
+  std::vector<float> xn_;                   // normed input, then each sub-layer's output [E]
+  std::vector<float> q_;                    // [Q]
+  std::vector<float> k_;                    // [KV]
+  std::vector<float> v_;                    // [KV]
+  std::vector<float> attn_;                 // attention output [Q]
+  std::vector<float> gate_;                 // [F]
+  std::vector<float> up_;                   // [F]
+  std::vector<float> logits_;               // [rows with logits][V]
+  std::vector<float> gather_;               // rows kept for the last layer's FFN [E]
   std::vector<const int32_t*> row_tables_;  // each row's sequence's block table
 };
 

@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<InferenceContext>> InferenceContext::Create(
                      c.n_head_kv, c.head_dim);
   if (!pool.ok()) return pool.status();
   ctx->pool_ = *std::move(pool);
-  for (int64_t b = 0; b < ctx->pool_->n_blocks(); ++b) ctx->blocks_.push_back(ctx->pool_->Allocate());
+  for (int64_t b = 0; b < ctx->pool_->n_blocks(); ++b)
+    ctx->blocks_.push_back(ctx->pool_->Allocate());
   ctx->n_ctx_ = n_ctx;
   ctx->batch_size_ = std::min(options.batch_size, n_ctx);
   ctx->pass_ = std::make_unique<ForwardPass>(model, *ctx->pool_);

@@ -82,8 +82,8 @@ class KvPool {
   // Quantizes n rows of n_kv_heads * head_dim floats (k and v: row-major [n][...]) into layer
   // `layer` at positions pos..pos+n-1 of the sequence whose block table is `blocks` (which must
   // cover them), through the backend's KV-cache write (Backend::KvWrite). Errors: the backend's.
-  absl::Status Write(Backend& backend, int64_t layer, absl::Span<const int32_t> blocks,
-                     int64_t pos, int64_t n, const float* k, const float* v);
+  absl::Status Write(Backend& backend, int64_t layer, absl::Span<const int32_t> blocks, int64_t pos,
+                     int64_t n, const float* k, const float* v);
 
  private:
   KvPool() = default;

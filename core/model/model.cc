@@ -66,7 +66,8 @@ class Model::Binder {
     if (!found.ok()) return found.status();
     const Tensor* t = *found;
     if (t == nullptr) return nullptr;
-    if (t->type_id == EDGE_GGML_TYPE_F32 && reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
+    if (t->type_id == EDGE_GGML_TYPE_F32 &&
+        reinterpret_cast<uintptr_t>(t->data) % alignof(float) == 0) {
       return static_cast<const float*>(t->data);
     }
     const QuantFormat* f = model_.registry_->FindFormat(t->type_id);

@@ -21,9 +21,7 @@ std::string PrefixCache::Key(const std::string& space, int64_t parent,
   return key;
 }
 
-void PrefixCache::Touch(Entry& e) {
-  lru_.splice(lru_.end(), lru_, e.lru);
-}
+void PrefixCache::Touch(Entry& e) { lru_.splice(lru_.end(), lru_, e.lru); }
 
 void PrefixCache::Drop(int64_t id) {
   auto it = by_id_.find(id);
@@ -33,16 +31,16 @@ void PrefixCache::Drop(int64_t id) {
   by_id_.erase(it);
 }
 
-std::vector<int32_t> PrefixCache::Lookup(const std::string& space,
-                                         absl::Span<const int32_t> tokens, int64_t max_blocks) {
+std::vector<int32_t> PrefixCache::Lookup(const std::string& space, absl::Span<const int32_t> tokens,
+                                         int64_t max_blocks) {
   std::vector<int32_t> blocks;
   std::vector<Entry*> chain;
   absl::MutexLock lock(&mu_);
   const int64_t whole = std::min<int64_t>(max_blocks, tokens.size() / KvPool::kBlockSize);
   int64_t parent = 0;
   for (int64_t i = 0; i < whole; ++i) {
-    auto k = by_key_.find(Key(space, parent, tokens.subspan(i * KvPool::kBlockSize,
-                                                             KvPool::kBlockSize)));
+    auto k = by_key_.find(
+        Key(space, parent, tokens.subspan(i * KvPool::kBlockSize, KvPool::kBlockSize)));
     if (k == by_key_.end()) break;
     Entry& e = by_id_.at(k->second);
     pool_.Ref(e.block);

@@ -204,33 +204,45 @@ TEST(PluginAbiTest, OlderBackendsRunMatMulVecDotRowByRow) {
 // Attention of query rows at `positions` over a paged KV cache of `cache_type` (blocks of
 // block_size positions in shuffled order among spare blocks of NaN bytes) through backend
 // `backend_name` of `r`. The same inputs for every registry that loads the same format plugins.
+// Attention of `positions` over a paged cache in shuffled blocks. With `two_sequences`, two
+// caches share the buffer and the rows after the first half read the second one
+// (row_block_tables).
 absl::StatusOr<std::vector<float>> PagedAttention(const PluginRegistry& r,
                                                   const std::string& backend_name,
                                                   uint32_t cache_type, int64_t block_size,
-                                                  const std::vector<int32_t>& positions) {
+                                                  const std::vector<int32_t>& positions,
+                                                  bool two_sequences = false) {
   constexpr int64_t kHeads = 8, kKvHeads = 2, kDim = 64, kCtx = 45;
   const QuantFormat* f = r.FindFormat(cache_type);
   const QuantFormat* q_format = f != nullptr ? r.FindFormat(f->vec_dot_type()) : nullptr;
   if (q_format == nullptr) return absl::NotFoundError("cache format not loaded");
   const size_t row = f->RowBytes(kKvHeads * kDim);
   const size_t block_bytes = block_size * row;
-  const int64_t n_blocks = (kCtx + block_size - 1) / block_size, n_slots = n_blocks + 2;
-  std::vector<int32_t> table(n_slots);
-  std::iota(table.begin(), table.end(), 0);
+  const int64_t n_blocks = (kCtx + block_size - 1) / block_size, n_slots = 2 * n_blocks + 2;
+  std::vector<int32_t> slots(n_slots);
+  std::iota(slots.begin(), slots.end(), 0);
   std::mt19937 rng(3);
-  std::shuffle(table.begin(), table.end(), rng);
+  std::shuffle(slots.begin(), slots.end(), rng);
+  const std::vector<int32_t> table(slots.begin(), slots.begin() + n_blocks);
+  const std::vector<int32_t> table2(slots.begin() + n_blocks, slots.begin() + 2 * n_blocks);
   std::vector<uint8_t> k(n_slots * block_bytes, 0xFF), v(n_slots * block_bytes, 0xFF);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> values(kKvHeads * kDim);
-  for (int64_t p = 0; p < kCtx; ++p) {
-    const size_t at = table[p / block_size] * block_bytes + (p % block_size) * row;
-    for (float& x : values) x = normal(rng);
-    f->FromFloatRef(values.data(), &k[at], kKvHeads * kDim);
-    for (float& x : values) x = normal(rng);
-    f->FromFloatRef(values.data(), &v[at], kKvHeads * kDim);
+  for (const std::vector<int32_t>* t : {&table, &table2}) {
+    for (int64_t p = 0; p < kCtx; ++p) {
+      const size_t at = (*t)[p / block_size] * block_bytes + (p % block_size) * row;
+      for (float& x : values) x = normal(rng);
+      f->FromFloatRef(values.data(), &k[at], kKvHeads * kDim);
+      for (float& x : values) x = normal(rng);
+      f->FromFloatRef(values.data(), &v[at], kKvHeads * kDim);
+    }
   }
   std::vector<float> q(positions.size() * kHeads * kDim);
   for (float& x : q) x = 2.0f * normal(rng);
+  std::vector<const int32_t*> row_tables;
+  for (size_t t = 0; t < positions.size(); ++t) {
+    row_tables.push_back(t < positions.size() / 2 ? table.data() : table2.data());
+  }
   EdgeAttentionV1 a{};
   a.n_tokens = static_cast<int64_t>(positions.size());
   a.n_heads = kHeads;
@@ -247,6 +259,7 @@ absl::StatusOr<std::vector<float>> PagedAttention(const PluginRegistry& r,
   a.v_row_bytes = row;
   a.block_size = block_size;
   a.block_table = table.data();
+  a.row_block_tables = two_sequences ? row_tables.data() : nullptr;
   a.k_block_bytes = block_bytes;
   a.v_block_bytes = block_bytes;
   auto backend = r.FindBackend(backend_name)->Create(1);
@@ -267,14 +280,17 @@ TEST(PluginAbiTest, OlderBackendsGetAPagedCacheGatheredByTheHost) {
   const std::vector<std::vector<int32_t>> row_sets = {{44}, {44, 3, 15, 16, 17, 31, 32}, {20}};
   for (uint32_t cache_type : {kTypeF16, kTypeQ8_0}) {
     for (const std::vector<int32_t>& positions : row_sets) {
-      SCOPED_TRACE(absl::StrFormat("cache type %u, %u rows", cache_type, positions.size()));
-      auto want = PagedAttention(*now, "scalar", cache_type, 16, positions);
-      ASSERT_TRUE(want.ok()) << want.status();
-      for (const char* name : {"scalar_v1_0", "scalar_v1_1"}) {
-        auto got = PagedAttention(*old, name, cache_type, 16, positions);
-        ASSERT_TRUE(got.ok()) << name << ": " << got.status();
-        ASSERT_EQ(got->size(), want->size());
-        EXPECT_EQ(std::memcmp(got->data(), want->data(), got->size() * sizeof(float)), 0) << name;
+      for (bool two : {false, true}) {  // one sequence, or two in one call (one call each then)
+        SCOPED_TRACE(absl::StrFormat("cache type %u, %u rows, %d sequences", cache_type,
+                                     positions.size(), two ? 2 : 1));
+        auto want = PagedAttention(*now, "scalar", cache_type, 16, positions, two);
+        ASSERT_TRUE(want.ok()) << want.status();
+        for (const char* name : {"scalar_v1_0", "scalar_v1_1"}) {
+          auto got = PagedAttention(*old, name, cache_type, 16, positions, two);
+          ASSERT_TRUE(got.ok()) << name << ": " << got.status();
+          ASSERT_EQ(got->size(), want->size());
+          EXPECT_EQ(std::memcmp(got->data(), want->data(), got->size() * sizeof(float)), 0) << name;
+        }
       }
     }
   }
@@ -288,8 +304,8 @@ TEST(PluginAbiTest, OlderBackendsGetAPagedCacheGatheredByTheHost) {
 
 TEST(PluginAbiTest, AV1_0BackendHasTheHostWriteTheKvCache) {
   // No kv_write in v1.0: the host stores rows with the format's reference quantizer.
-  auto old = Load({"tests/plugins/libscalar_v1_0.so",
-                   "quant_formats/q8_0/libedgellm_format_q8_0.so"});
+  auto old =
+      Load({"tests/plugins/libscalar_v1_0.so", "quant_formats/q8_0/libedgellm_format_q8_0.so"});
   const QuantFormat* q8 = old->FindFormat(kTypeQ8_0);
   auto backend = old->FindBackend("scalar_v1_0")->Create(1);
   ASSERT_TRUE(backend.ok()) << backend.status();
@@ -341,8 +357,8 @@ TEST(PluginAbiTest, OptionalFunctionsAreFoundByName) {
   const QuantFormat* s8 = r->FindFormat(200);
   ASSERT_NE(s8, nullptr);
   EXPECT_EQ(s8->GetProcAddress("no_such_function"), nullptr);
-  auto block_scale = reinterpret_cast<float (*)(const void*, int64_t)>(
-      s8->GetProcAddress("s8_16_block_scale"));
+  auto block_scale =
+      reinterpret_cast<float (*)(const void*, int64_t)>(s8->GetProcAddress("s8_16_block_scale"));
   ASSERT_NE(block_scale, nullptr);
   std::vector<float> x(32);
   for (int i = 0; i < 32; ++i) x[i] = i < 16 ? 1.0f : -4.0f;
@@ -350,7 +366,7 @@ TEST(PluginAbiTest, OptionalFunctionsAreFoundByName) {
   s8->FromFloatRef(x.data(), row.data(), 32);
   std::vector<float> back(32);
   s8->ToFloat(row.data(), back.data(), 32);
-  EXPECT_EQ(block_scale(row.data(), 1) * 0.0f, 0.0f);  // finite
+  EXPECT_EQ(block_scale(row.data(), 1) * 0.0f, 0.0f);                 // finite
   EXPECT_GT(block_scale(row.data(), 1), block_scale(row.data(), 0));  // |-4| > |1|
 }
 

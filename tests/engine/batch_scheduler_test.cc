@@ -38,7 +38,8 @@ struct Outcome {
 
 GenerateRequest Observed(GenerateRequest request, Outcome& run) {
   request.on_logits = [&run](int step, absl::Span<const float> logits) {
-    if (static_cast<int>(run.logits.size()) != step) run.status = absl::InternalError("step skipped");
+    if (static_cast<int>(run.logits.size()) != step)
+      run.status = absl::InternalError("step skipped");
     run.logits.emplace_back(logits.begin(), logits.end());
   };
   return request;
@@ -80,8 +81,8 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
   std::unique_ptr<BatchScheduler> MakeScheduler(int64_t pool_blocks, bool prefix_cache,
                                                 const SchedulerOptions& options) {
     const ModelConfig& c = model_->config();
-    absl::StatusOr<std::unique_ptr<KvPool>> pool = KvPool::Create(
-        *registry_, kCacheTypeF16, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
+    absl::StatusOr<std::unique_ptr<KvPool>> pool =
+        KvPool::Create(*registry_, kCacheTypeF16, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
     EXPECT_TRUE(pool.ok()) << pool.status();
     if (!pool.ok()) return nullptr;
     pool_ = *std::move(pool);
@@ -104,13 +105,15 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
       run.status = ctx.status();
       return run;
     }
-    absl::StatusOr<GenerateResult> r = Generate(**ctx, *tokenizer_, Observed(request, run),
-                                                [&run](const GenerateChunk& c) {
-                                                  run.chunks.push_back(c.text);
-                                                  return true;
-                                                });
-    if (r.ok()) run.result = *std::move(r);
-    else run.status = r.status();
+    absl::StatusOr<GenerateResult> r =
+        Generate(**ctx, *tokenizer_, Observed(request, run), [&run](const GenerateChunk& c) {
+          run.chunks.push_back(c.text);
+          return true;
+        });
+    if (r.ok())
+      run.result = *std::move(r);
+    else
+      run.status = r.status();
     return run;
   }
 
@@ -123,8 +126,10 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
           return cancel_after < 0 || static_cast<int>(run.chunks.size()) < cancel_after;
         },
         nullptr);
-    if (r.ok()) run.result = *std::move(r);
-    else run.status = r.status();
+    if (r.ok())
+      run.result = *std::move(r);
+    else
+      run.status = r.status();
     return run;
   }
 
@@ -303,9 +308,9 @@ TEST_P(BatchSchedulerTest, CancellationStopsOneStreamOnly) {
 
 std::vector<std::tuple<std::string, std::string>> Cases() {
   std::vector<std::tuple<std::string, std::string>> cases;
-  for (const char* model : {"stories260K/stories260K.gguf", "synthetic/synth-llama-256.F16.gguf",
-                            "synthetic/synth-llama-256.Q4_K_M.gguf",
-                            "synthetic/synth-qwen2-256.Q4_K_M.gguf"}) {
+  for (const char* model :
+       {"stories260K/stories260K.gguf", "synthetic/synth-llama-256.F16.gguf",
+        "synthetic/synth-llama-256.Q4_K_M.gguf", "synthetic/synth-qwen2-256.Q4_K_M.gguf"}) {
     for (const char* backend : {"scalar", "avx2", "avx512", "neon"}) {
       cases.emplace_back(model, backend);
     }

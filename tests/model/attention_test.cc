@@ -58,8 +58,8 @@ class AttentionTest : public testing::PluginsTest {
     Problem p;
     p.shape = shape;
     absl::StatusOr<std::unique_ptr<KvPool>> kv =
-        KvPool::Create(*registry_, cache_type, 1, KvPool::BlocksFor(shape.n_ctx),
-                       shape.n_kv_heads, shape.head_dim);
+        KvPool::Create(*registry_, cache_type, 1, KvPool::BlocksFor(shape.n_ctx), shape.n_kv_heads,
+                       shape.head_dim);
     EXPECT_TRUE(kv.ok()) << kv.status();
     if (!kv.ok()) return p;
     p.kv = std::move(*kv);

@@ -416,8 +416,8 @@ class Bench {
   }
 
   absl::StatusOr<Json> Streams() {
-    Table table({"N", "PP", "TG", "S_TG t/s", "decode t/s", "total t/s", "TTFT p50 ms", "TTFT p99 ms",
-                 "ITL p50 ms", "ITL p99 ms", "wall s"});
+    Table table({"N", "PP", "TG", "S_TG t/s", "decode t/s", "total t/s", "TTFT p50 ms",
+                 "TTFT p99 ms", "ITL p50 ms", "ITL p99 ms", "wall s"});
     Json rows = Json::array();
     for (int n : s_.streams) {
       Log(absl::StrCat("streams: N=", n));
