@@ -111,6 +111,17 @@ absl::Status Backend::MatMulVecDot(const EdgeMatrixV1& w, const float* x, int64_
   return absl::OkStatus();
 }
 
+absl::Status Backend::Hadamard(float* x, int64_t n_rows, int64_t n) {
+  if (abi_minor_ < 2 || ops_->hadamard == nullptr) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "backend %s has no Hadamard rotation (ABI 1.2), which a quantized KV cache uses: pick an "
+        "f16, bf16 or f32 cache, or another backend",
+        name_));
+  }
+  ops_->hadamard(ctx_, x, n_rows, n);
+  return absl::OkStatus();
+}
+
 bool Backend::BatchMatchesVecDot(const QuantFormat& format) const {
   const std::vector<const EdgeQuantKernelsV1*> kernels = format.kernels();
   for (EdgeIsa want : {isa(), EDGE_ISA_SCALAR}) {

@@ -27,7 +27,7 @@ int32_t DefaultBackendScore(EdgeIsa isa);
 
 // A loaded backend plugin: what it is and what it needs. Create() starts an instance. Holds the
 // host's copy of the plugin's ops table with the fields its ABI minor version lacks filled in
-// (score from the ISA; no last_error, no kv_write, no matmul_vec_dot).
+// (score from the ISA; no last_error, no kv_write, no matmul_vec_dot, no hadamard).
 class BackendPlugin {
  public:
   // `plugin` and its backend table live in the plugin library and must outlive this object.
@@ -92,12 +92,15 @@ class Backend {
   // first with a vec_dot whose ISA is the backend's and whose CPU features are there, else the
   // first such scalar one.
   bool BatchMatchesVecDot(const QuantFormat& format) const;
+  // Rotates n_rows rows of n floats in place (EdgeBackendV1::hadamard; n a power of 2).
+  // Errors: FailedPrecondition naming the backend when it has no such op (ABI < 1.2).
+  absl::Status Hadamard(float* x, int64_t n_rows, int64_t n);
   void RmsNorm(const float* x, const float* weight, float eps, int64_t n, int64_t n_rows,
                float* y) {
     ops_->rms_norm(ctx_, x, weight, eps, n, n_rows, y);
   }
-  void Rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim,
-            const int32_t* positions, const EdgeRopeParamsV1& params) {
+  void Rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, const int32_t* positions,
+            const EdgeRopeParamsV1& params) {
     ops_->rope(ctx_, x, n_tokens, n_heads, head_dim, positions, &params);
   }
   // Over a contiguous or a paged cache (block_size > 0, a multiple of 16). A backend older than
@@ -109,8 +112,8 @@ class Backend {
   // the backend's kv_write (ggml's CPU from_float for its ISA, on its threads), or, for a
   // backend without one (ABI 1.0), with the format's from_float_ref here. Errors:
   // FailedPrecondition with the backend's reason.
-  absl::Status KvWrite(const EdgeQuantFormatV1& format, const float* x, int64_t n_rows,
-                       int64_t n, void* dst, size_t dst_row_bytes);
+  absl::Status KvWrite(const EdgeQuantFormatV1& format, const float* x, int64_t n_rows, int64_t n,
+                       void* dst, size_t dst_row_bytes);
   void SiluMul(float* gate, const float* up, int64_t n) { ops_->silu_mul(ctx_, gate, up, n); }
   void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x) {
     ops_->add(ctx_, y, x, n, n_rows, broadcast_x ? 1 : 0);

@@ -190,6 +190,15 @@ absl::Status InferenceService::LoadModel(const std::string& path) {
   runtime->tokenizer = *std::move(tokenizer);
   runtime->context_options.n_ctx = options_.ctx_size;
   runtime->context_options.batch_size = options_.batch_size;
+  for (const auto& [flag, value, type] :
+       {std::make_tuple("--cache_type_k", &options_.cache_type_k,
+                        &runtime->context_options.cache_type_k),
+        std::make_tuple("--cache_type_v", &options_.cache_type_v,
+                        &runtime->context_options.cache_type_v)}) {
+    absl::StatusOr<uint32_t> id = ParseCacheType(registry_, flag, *value);
+    if (!id.ok()) return id.status();
+    *type = *id;
+  }
   const ModelConfig& c = runtime->model->config();
   const int64_t n_ctx =
       options_.ctx_size > 0 ? options_.ctx_size : std::min(c.n_ctx_train, kDefaultMaxContext);
@@ -197,13 +206,15 @@ absl::Status InferenceService::LoadModel(const std::string& path) {
       KvPool::BlocksFor(options_.kv_pool_positions > 0 ? options_.kv_pool_positions : 4 * n_ctx);
   if (options_.kv_pool_mib > 0) {
     absl::StatusOr<std::unique_ptr<KvPool>> probe = KvPool::Create(
-        registry_, runtime->context_options.kv_type, c.n_layer, 1, c.n_head_kv, c.head_dim);
+        registry_, runtime->context_options.cache_type_k, runtime->context_options.cache_type_v,
+        c.n_layer, 1, c.n_head_kv, c.head_dim);
     if (!probe.ok()) return probe.status();
     pool_blocks = std::max<int64_t>(
         1, (options_.kv_pool_mib << 20) / static_cast<int64_t>((*probe)->bytes_per_block()));
   }
   absl::StatusOr<std::unique_ptr<KvPool>> pool = KvPool::Create(
-      registry_, runtime->context_options.kv_type, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
+      registry_, runtime->context_options.cache_type_k, runtime->context_options.cache_type_v,
+      c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
   if (!pool.ok()) return pool.status();
   runtime->pool = *std::move(pool);
   if (options_.prefix_cache) {
@@ -216,12 +227,14 @@ absl::Status InferenceService::LoadModel(const std::string& path) {
       !sched.ok()) {
     return sched.status();
   }
+  const std::string cache_types = absl::StrCat("K ", runtime->pool->k_format().name(), ", V ",
+                                               runtime->pool->v_format().name());
   std::fprintf(stderr,
                "edgellm_server: KV pool of %lld positions (%lld blocks, %.1f MiB, %s), at most "
                "%lld per sequence, prefix cache %s\n",
                static_cast<long long>(pool_blocks * KvPool::kBlockSize),
                static_cast<long long>(pool_blocks), runtime->pool->size_bytes() / 1048576.0,
-               runtime->pool->format().name(), static_cast<long long>(runtime->n_ctx),
+               cache_types.c_str(), static_cast<long long>(runtime->n_ctx),
                options_.prefix_cache ? "on" : "off");
   runtime->info = MakeModelInfo(*runtime->model, runtime->n_ctx);
   absl::MutexLock lock(&mu_);

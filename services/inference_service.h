@@ -47,6 +47,8 @@ struct ServiceOptions {
   int64_t kv_pool_positions = 0;
   int64_t kv_pool_mib = 0;
   bool prefix_cache = true;     // reuse the KV blocks of prompts already evaluated
+  std::string cache_type_k = "f16";  // KV cache types, as llama.cpp's -ctk / -ctv
+  std::string cache_type_v = "f16";
   double max_itl_factor = 3.0;  // SchedulerOptions::max_itl_factor
 };
 

@@ -55,6 +55,10 @@ ABSL_FLAG(int64_t, kv_pool_mib, 0, "KV pool size in MiB (overrides --kv_pool_pos
 ABSL_FLAG(double, max_itl_factor, 3.0,
           "While streams decode, prompt chunks are sized so that a step takes about this many "
           "times a decode-only step (> 1; 0: chunks fill --batch_size)");
+ABSL_FLAG(std::string, cache_type_k, "f16",
+          "KV cache type of K (llama.cpp's -ctk): f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl");
+ABSL_FLAG(std::string, cache_type_v, "f16",
+          "KV cache type of V (llama.cpp's -ctv): f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl");
 ABSL_FLAG(bool, prefix_cache, true,
           "Reuse the KV blocks of prompt prefixes already evaluated (system prompts, chats)");
 ABSL_FLAG(int32_t, shutdown_grace_s, 5,
@@ -128,6 +132,8 @@ int main(int argc, char** argv) {
   options.kv_pool_mib = absl::GetFlag(FLAGS_kv_pool_mib);
   options.prefix_cache = absl::GetFlag(FLAGS_prefix_cache);
   options.max_itl_factor = absl::GetFlag(FLAGS_max_itl_factor);
+  options.cache_type_k = absl::GetFlag(FLAGS_cache_type_k);
+  options.cache_type_v = absl::GetFlag(FLAGS_cache_type_v);
   absl::StatusOr<std::unique_ptr<edgellm::server::InferenceService>> service =
       edgellm::server::InferenceService::Create(**registry, options);
   if (!service.ok()) return Fail(std::string(service.status().message()));

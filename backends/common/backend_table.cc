@@ -36,8 +36,8 @@ int MatMulVecDotOp(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_t
   return MatMul(Ctx(ctx), *w, x, n_tokens, y, MatMulNumbers::kVecDot);
 }
 
-void RmsNormOp(void* ctx, const float* x, const float* weight, float eps, int64_t n,
-               int64_t n_rows, float* y) {
+void RmsNormOp(void* ctx, const float* x, const float* weight, float eps, int64_t n, int64_t n_rows,
+               float* y) {
   RmsNorm(Ctx(ctx).pool, x, weight, eps, n, n_rows, y);
 }
 
@@ -56,9 +56,13 @@ void SiluMulOp(void* ctx, float* gate, const float* up, int64_t n) {
 
 const char* LastErrorOp(void* ctx) { return Ctx(ctx).last_error.c_str(); }
 
-int KvWriteOp(void* ctx, const EdgeQuantFormatV1* format, const float* x, int64_t n_rows,
-              int64_t n, void* dst, size_t dst_row_bytes) {
+int KvWriteOp(void* ctx, const EdgeQuantFormatV1* format, const float* x, int64_t n_rows, int64_t n,
+              void* dst, size_t dst_row_bytes) {
   return KvWrite(Ctx(ctx), *format, x, n_rows, n, dst, dst_row_bytes);
+}
+
+void HadamardOp(void* ctx, float* x, int64_t n_rows, int64_t n) {
+  Hadamard(Ctx(ctx).pool, x, n_rows, n);
 }
 
 void AddOp(void*, float* y, const float* x, int64_t n, int64_t n_rows, int broadcast_x) {
@@ -67,20 +71,24 @@ void AddOp(void*, float* y, const float* x, int64_t n, int64_t n_rows, int broad
 
 template <EdgeIsa kIsa, int32_t kScore>
 constexpr EdgeBackendV1 kTable = {
-    kIsa,      Create<kIsa>, Destroy,     NThreads,    MatMulOp,  RmsNormOp, RopeOp,
-    AttentionOp, SiluMulOp,  AddOp,       kScore,      nullptr,   LastErrorOp, KvWriteOp,
-    MatMulVecDotOp,
+    kIsa,      Create<kIsa>, Destroy, NThreads, MatMulOp,    RmsNormOp, RopeOp,         AttentionOp,
+    SiluMulOp, AddOp,        kScore,  nullptr,  LastErrorOp, KvWriteOp, MatMulVecDotOp, HadamardOp,
 };
 
 }  // namespace
 
 const EdgeBackendV1* BackendTable(EdgeIsa isa) {
   switch (isa) {
-    case EDGE_ISA_SCALAR: return &kTable<EDGE_ISA_SCALAR, EDGE_BACKEND_SCORE_SCALAR>;
-    case EDGE_ISA_AVX2: return &kTable<EDGE_ISA_AVX2, EDGE_BACKEND_SCORE_AVX2>;
-    case EDGE_ISA_AVX512: return &kTable<EDGE_ISA_AVX512, EDGE_BACKEND_SCORE_AVX512>;
-    case EDGE_ISA_NEON: return &kTable<EDGE_ISA_NEON, EDGE_BACKEND_SCORE_NEON>;
-    default: return nullptr;
+    case EDGE_ISA_SCALAR:
+      return &kTable<EDGE_ISA_SCALAR, EDGE_BACKEND_SCORE_SCALAR>;
+    case EDGE_ISA_AVX2:
+      return &kTable<EDGE_ISA_AVX2, EDGE_BACKEND_SCORE_AVX2>;
+    case EDGE_ISA_AVX512:
+      return &kTable<EDGE_ISA_AVX512, EDGE_BACKEND_SCORE_AVX512>;
+    case EDGE_ISA_NEON:
+      return &kTable<EDGE_ISA_NEON, EDGE_BACKEND_SCORE_NEON>;
+    default:
+      return nullptr;
   }
 }
 

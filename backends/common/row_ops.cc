@@ -72,10 +72,9 @@ inline float GgmlExpf(float x) {
   const float n = z - r;
   const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
   const float u = b * b;
-  const float j = std::fma(
-      std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
-               std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-      u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                           u, std::fma(0x1.ffffecp-1f, b, 1.0f));
   if (std::fabs(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
   if (std::isnan(n)) return n;
   const int e = static_cast<int>(n);
@@ -99,15 +98,12 @@ inline __m512 SiluMul16(__m512 x, __m512 g) {
   const __m512 n = _mm512_sub_ps(z, r);
   const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f),
                                     _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), v));
-  const __mmask16 big =
-      _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+  const __mmask16 big = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
   const __m512 u = _mm512_mul_ps(b, b);
   const __m512 j = _mm512_fmadd_ps(
-      _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b,
-                                      _mm512_set1_ps(0x1.573e2ep-5f)),
-                      u,
-                      _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b,
-                                      _mm512_set1_ps(0x1.fffdb6p-2f))),
+      _mm512_fmadd_ps(
+          _mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+          _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
       u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
   __m512 e = _mm512_scalef_ps(j, n);
   if (big != 0) {
@@ -150,6 +146,25 @@ void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x) 
     float* yr = y + r * n;
     for (int64_t i = 0; i < n; ++i) yr[i] += xr[i];
   }
+}
+
+void Hadamard(ThreadPool& pool, float* x, int64_t n_rows, int64_t n) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(n));
+  pool.ParallelFor(n_rows, std::max<int64_t>(1, 4096 / n), [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* row = x + r * n;
+      for (int64_t j = 0; j < n; ++j) row[j] *= scale;
+      for (int64_t len = 1; len < n; len <<= 1) {
+        for (int64_t i = 0; i < n; i += 2 * len) {
+          for (int64_t j = i; j < i + len; ++j) {
+            const float u = row[j], v = row[j + len];
+            row[j] = u + v;
+            row[j + len] = u - v;
+          }
+        }
+      }
+    }
+  });
 }
 
 }  // namespace edgellm::backends

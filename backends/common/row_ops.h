@@ -26,6 +26,11 @@ void Rope(ThreadPool& pool, float* x, int64_t n_tokens, int64_t n_heads, int64_t
 // elements, expf on the rest. Rows whose length is a multiple of 16 may be passed together.
 void SiluMul(ThreadPool& pool, float* gate, const float* up, int64_t n);
 
+// In place on n_rows rows of n floats (n a power of 2): x = H_n x / sqrt(n), H_n the
+// Walsh-Hadamard matrix (Sylvester's order), computed as ggml_compute_forward_fwht_f32: scale,
+// then butterflies over spans 1, 2, ..., n/2 (each value rounded once per stage).
+void Hadamard(ThreadPool& pool, float* x, int64_t n_rows, int64_t n);
+
 // y[r] += x[r] (or y[r] += x with broadcast_x) for n_rows rows of n floats.
 void Add(float* y, const float* x, int64_t n, int64_t n_rows, bool broadcast_x);
 

@@ -20,6 +20,14 @@ ForwardPass::ForwardPass(const Model& model, KvPool& pool) : model_(model), pool
   const ModelConfig& c = model.config();
   rope_ = {c.rope_mode, c.n_rot, c.rope_freq_base, c.rope_freq_scale};
   attention_scale_ = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  // llama_kv_cache's attn_rot_k / attn_rot_v: quantized types only, heads of 64k values.
+  if (c.head_dim % 64 == 0) {
+    if (pool.k_format().block_size() > 1) {
+      k_rotation_ = 64;
+      while (c.head_dim % (2 * k_rotation_) == 0) k_rotation_ *= 2;
+    }
+    if (pool.v_format().block_size() > 1) v_rotation_ = 64;
+  }
 }
 
 bool ForwardPass::BatchMatchesVecDot(const Backend& be, const EdgeQuantFormatV1* format) {
@@ -128,6 +136,13 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     if (w.bv != nullptr) be.Add(v, w.bv, KV, n, true);
     be.Rope(q, n, c.n_head, c.head_dim, positions, rope_);
     be.Rope(k, n, c.n_head_kv, c.head_dim, positions, rope_);
+    if (k_rotation_ > 0) {
+      if (absl::Status s = be.Hadamard(q, n * Q / k_rotation_, k_rotation_); !s.ok()) return s;
+      if (absl::Status s = be.Hadamard(k, n * KV / k_rotation_, k_rotation_); !s.ok()) return s;
+    }
+    if (v_rotation_ > 0) {
+      if (absl::Status s = be.Hadamard(v, n * KV / v_rotation_, v_rotation_); !s.ok()) return s;
+    }
     for (size_t i : order) {
       const SequenceRows& s = sequences[i];
       const int64_t r = first_row[i];
@@ -147,19 +162,22 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     a.head_dim = c.head_dim;
     a.positions = positions;
     a.scale = attention_scale_;
-    a.k_format = pool_.format().desc();
+    a.k_format = pool_.k_format().desc();
     a.k_vec_dot_format = pool_.vec_dot_format().desc();
     a.k_cache = pool_.k(l);
-    a.k_row_bytes = pool_.row_bytes();
-    a.v_format = pool_.format().desc();
+    a.k_row_bytes = pool_.k_row_bytes();
+    a.v_format = pool_.v_format().desc();
     a.v_cache = pool_.v(l);
-    a.v_row_bytes = pool_.row_bytes();
+    a.v_row_bytes = pool_.v_row_bytes();
     a.block_size = KvPool::kBlockSize;
     a.block_table = row_tables[0];
     a.row_block_tables = row_tables;
-    a.k_block_bytes = pool_.block_bytes();
-    a.v_block_bytes = pool_.block_bytes();
+    a.k_block_bytes = pool_.k_block_bytes();
+    a.v_block_bytes = pool_.v_block_bytes();
     if (absl::Status st = be.Attention(a, q, attn); !st.ok()) return st;
+    if (v_rotation_ > 0) {
+      if (absl::Status s = be.Hadamard(attn, n * Q / v_rotation_, v_rotation_); !s.ok()) return s;
+    }
     if (absl::Status s = MatMul(be, w.wo, attn, n_prefill, n_decode, xn); !s.ok()) return s;
     if (w.bo != nullptr) be.Add(xn, w.bo, E, n, true);
 

@@ -5,6 +5,12 @@
 //   KV pool -> causal attention (scale 1/sqrt(head_dim), GQA) -> attn_output matmul -> + x
 //   -> RMSNorm * ffn_norm -> silu(gate) * up -> down matmul -> + residual;
 // then RMSNorm * output_norm and the output matmul for the rows whose logits are asked for.
+// With a quantized K cache (a type of blocks > 1 value) and heads of a multiple of 64 values, Q
+// and K are rotated by a Walsh-Hadamard matrix (per chunk of the largest power of 2 >= 64 that
+// divides the head) before K is stored, and with a quantized V cache V is rotated (chunks of 64)
+// before it is stored and the attention output after: q.k and the output are unchanged while
+// the quantized values spread their outliers, as llama.cpp does since its attention rotation
+// (ggml's fwht; Backend::Hadamard).
 // It is layer-major: every row passes through layer l before layer l+1, so each weight is read
 // once per pass whatever the number of sequences; every matmul and the attention run over the
 // rows of all sequences at once, each row's attention through its own sequence's block table.
@@ -77,6 +83,8 @@ class ForwardPass {
   KvPool& pool_;
   EdgeRopeParamsV1 rope_{};
   float attention_scale_ = 0.0f;
+  int64_t k_rotation_ = 0;  // values per Hadamard rotation of Q and K; 0: none
+  int64_t v_rotation_ = 0;  // of V and the attention output
   // Per (backend plugin, format): whether its batched kernel gives vec_dot's bits.
   std::map<std::pair<std::string, const EdgeQuantFormatV1*>, bool> exact_;
   // Activations of every row, row-major [rows][width]; they only grow.

@@ -25,8 +25,8 @@ absl::StatusOr<std::unique_ptr<InferenceContext>> InferenceContext::Create(
 
   auto ctx = std::unique_ptr<InferenceContext>(new InferenceContext(model, backend));
   absl::StatusOr<std::unique_ptr<KvPool>> pool =
-      KvPool::Create(model.registry(), options.kv_type, c.n_layer, KvPool::BlocksFor(n_ctx),
-                     c.n_head_kv, c.head_dim);
+      KvPool::Create(model.registry(), options.cache_type_k, options.cache_type_v, c.n_layer,
+                     KvPool::BlocksFor(n_ctx), c.n_head_kv, c.head_dim);
   if (!pool.ok()) return pool.status();
   ctx->pool_ = *std::move(pool);
   for (int64_t b = 0; b < ctx->pool_->n_blocks(); ++b)

@@ -30,9 +30,10 @@ struct ContextOptions {
   int64_t n_ctx = 0;
   // Most tokens evaluated together in prefill (capped at n_ctx).
   int64_t batch_size = 512;
-  // GGUF type id of the KV cache: kCacheTypeF16 (llama.cpp's default), kCacheTypeF32,
-  // kCacheTypeQ8_0, or any loaded format whose block size divides head_dim.
-  uint32_t kv_type = kCacheTypeF16;
+  // GGUF type ids of the K and V caches: kCacheTypeF16 (llama.cpp's default), kCacheTypeF32,
+  // kCacheTypeQ8_0, or any loaded format whose block size divides head_dim (KvPool::Create).
+  uint32_t cache_type_k = kCacheTypeF16;
+  uint32_t cache_type_v = kCacheTypeF16;
 };
 
 class InferenceContext {

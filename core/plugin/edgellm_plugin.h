@@ -22,7 +22,8 @@
  *     EdgePluginV1::get_proc_address (since 1.1).
  *   - a request an older backend cannot read is turned into one it can: it never gets a paged
  *     attention (since 1.2; the host gathers the rows into a contiguous copy), and without
- *     matmul_vec_dot the host calls matmul once per row.
+ *     matmul_vec_dot the host calls matmul once per row; without hadamard a quantized KV cache
+ *     (which rotates Q, K and V) is refused for it.
  *
  * Conventions for every function pointer below:
  *   - n counts elements (not bytes); for a quantized row n is a multiple of the format's block_size.
@@ -287,6 +288,12 @@ typedef struct EdgeBackendV1 {
    * would get alone. */
   int (*matmul_vec_dot)(void* ctx, const EdgeMatrixV1* w, const float* x, int64_t n_tokens,
                         float* y);
+  /* Optional (NULL: the host cannot use a quantized KV cache with rotation on this backend).
+   * In place on n_rows rows of n floats (n a power of 2): x = H x / sqrt(n), H the n x n
+   * Walsh-Hadamard matrix in Sylvester's order, as ggml's fwht does it: each value scaled by
+   * 1/sqrt(n) first, then butterflies (u + v, u - v) over spans 1, 2, 4, ... n/2. The rotation
+   * llama.cpp applies to Q and K (and V, then the attention output) for a quantized KV cache. */
+  void (*hadamard)(void* ctx, float* x, int64_t n_rows, int64_t n);
 } EdgeBackendV1;
 
 /* ---------------------------------------------------------------------------------------------

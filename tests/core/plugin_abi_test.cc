@@ -302,6 +302,27 @@ TEST(PluginAbiTest, OlderBackendsGetAPagedCacheGatheredByTheHost) {
                         "of 16"));
 }
 
+TEST(PluginAbiTest, OlderBackendsHaveNoHadamardRotationAndSaySo) {
+  // A quantized KV cache rotates Q, K and V (ABI 1.2's hadamard): an older backend refuses with
+  // a message that says what to pick instead; today's rotates.
+  auto old = Load({"tests/plugins/libscalar_v1_0.so", "tests/plugins/libscalar_v1_1.so"});
+  std::vector<float> x(64, 1.0f);
+  for (const char* name : {"scalar_v1_0", "scalar_v1_1"}) {
+    auto backend = old->FindBackend(name)->Create(1);
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    absl::Status s = (*backend)->Hadamard(x.data(), 1, 64);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << name;
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr(absl::StrCat("backend ", name, " has no Hadamard rotation")));
+  }
+  auto now = Load({"backends/scalar/libedgellm_backend_scalar.so"});
+  auto backend = now->FindBackend("scalar")->Create(1);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  ASSERT_TRUE((*backend)->Hadamard(x.data(), 1, 64).ok());
+  EXPECT_EQ(x[0], 8.0f);  // the constant row becomes sqrt(64) e_0
+  EXPECT_EQ(x[1], 0.0f);
+}
+
 TEST(PluginAbiTest, AV1_0BackendHasTheHostWriteTheKvCache) {
   // No kv_write in v1.0: the host stores rows with the format's reference quantizer.
   auto old =

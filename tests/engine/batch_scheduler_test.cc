@@ -79,10 +79,12 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
 
   // A scheduler over a pool of `pool_blocks` blocks, with or without a prefix cache.
   std::unique_ptr<BatchScheduler> MakeScheduler(int64_t pool_blocks, bool prefix_cache,
-                                                const SchedulerOptions& options) {
+                                                const SchedulerOptions& options,
+                                                uint32_t cache_k = kCacheTypeF16,
+                                                uint32_t cache_v = kCacheTypeF16) {
     const ModelConfig& c = model_->config();
-    absl::StatusOr<std::unique_ptr<KvPool>> pool =
-        KvPool::Create(*registry_, kCacheTypeF16, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
+    absl::StatusOr<std::unique_ptr<KvPool>> pool = KvPool::Create(
+        *registry_, cache_k, cache_v, c.n_layer, pool_blocks, c.n_head_kv, c.head_dim);
     EXPECT_TRUE(pool.ok()) << pool.status();
     if (!pool.ok()) return nullptr;
     pool_ = *std::move(pool);
@@ -95,10 +97,13 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
   }
 
   // The request alone on an InferenceContext of n_ctx positions (one prefill chunk).
-  Outcome Solo(const GenerateRequest& request, int64_t n_ctx) {
+  Outcome Solo(const GenerateRequest& request, int64_t n_ctx, uint32_t cache_k = kCacheTypeF16,
+               uint32_t cache_v = kCacheTypeF16) {
     Outcome run;
     ContextOptions options;
     options.n_ctx = n_ctx;
+    options.cache_type_k = cache_k;
+    options.cache_type_v = cache_v;
     absl::StatusOr<std::unique_ptr<InferenceContext>> ctx =
         InferenceContext::Create(*model_, solo_backend_.get(), options);
     if (!ctx.ok()) {
@@ -201,6 +206,37 @@ TEST_P(BatchSchedulerTest, EveryStreamMatchesItsSoloRun) {
   EXPECT_GT(s->stats().max_batch, 1) << "no step carried two streams: the test proves nothing";
   for (int i = 0; i < kRequests; ++i) {
     ExpectSame(Solo(requests[i], options.n_ctx), batched[i], "request " + std::to_string(i));
+  }
+}
+
+// Quantized K and V caches (rotated with the Walsh-Hadamard matrix where the heads allow): rows
+// still get their solo bits among other streams.
+TEST_P(BatchSchedulerTest, QuantizedCacheStreamsMatchTheirSoloRuns) {
+  if (model_->config().head_dim % 32 != 0) GTEST_SKIP() << "heads too small for q8_0/q4_0";
+  SchedulerOptions options;
+  options.n_ctx = 128;
+  options.step_tokens = 16;
+  std::unique_ptr<BatchScheduler> s =
+      MakeScheduler(64, /*prefix_cache=*/true, options, kCacheTypeQ8_0, EDGE_GGML_TYPE_Q4_0);
+  ASSERT_NE(s, nullptr);
+  std::mt19937 rng(11);
+  constexpr int kRequests = 5;
+  std::vector<GenerateRequest> requests(kRequests);
+  for (int i = 0; i < kRequests; ++i) {
+    requests[i].prompt_tokens = RandomPrompt(rng, 3 + 9 * i);
+    requests[i].max_tokens = 12;
+    requests[i].ignore_eos = true;
+    requests[i].sampling.temperature = 0.0f;
+  }
+  std::vector<Outcome> batched(kRequests);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] { batched[i] = Batched(*s, requests[i]); });
+  }
+  for (std::thread& t : clients) t.join();
+  for (int i = 0; i < kRequests; ++i) {
+    ExpectSame(Solo(requests[i], options.n_ctx, kCacheTypeQ8_0, EDGE_GGML_TYPE_Q4_0), batched[i],
+               "request " + std::to_string(i));
   }
 }
 

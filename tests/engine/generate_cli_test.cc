@@ -237,6 +237,19 @@ TEST_F(GenerateCliTest, BadSamplingValues) {
   ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--top_k=-3"})), "generate", {"top_k"});
 }
 
+TEST_F(GenerateCliTest, CacheTypeFlags) {
+  // stories260K's 8-value heads cannot hold q8_0's 32-value blocks: refused, naming both.
+  ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--cache_type_v=q8_0"})), "generate",
+              {"KV cache type q8_0", "head size (8)"});
+  ExpectError(RunEdgellm(With(Greedy("hi", 4), {"--cache_type_k=q9"})), "generate",
+              {"--cache_type_k=q9", "KV-cache types"});
+  // 1-value types fit: the story still comes out (bf16 keys, f32 values).
+  const Output o = RunEdgellm(
+      With(Greedy("Once upon a time", 8), {"--cache_type_k=bf16", "--cache_type_v=f32"}));
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("there was"), std::string::npos) << o.out;
+}
+
 TEST_F(GenerateCliTest, PromptLongerThanTheContext) {
   // "Once upon a time" is 5 tokens with BOS.
   const Output o = RunEdgellm(With(Greedy("Once upon a time", 4), {"--ctx_size=4"}));

@@ -58,7 +58,7 @@ class AttentionTest : public testing::PluginsTest {
     Problem p;
     p.shape = shape;
     absl::StatusOr<std::unique_ptr<KvPool>> kv =
-        KvPool::Create(*registry_, cache_type, 1, KvPool::BlocksFor(shape.n_ctx), shape.n_kv_heads,
+        KvPool::Create(*registry_, cache_type, cache_type, 1, KvPool::BlocksFor(shape.n_ctx), shape.n_kv_heads,
                        shape.head_dim);
     EXPECT_TRUE(kv.ok()) << kv.status();
     if (!kv.ok()) return p;
@@ -88,13 +88,13 @@ class AttentionTest : public testing::PluginsTest {
     a.head_dim = s.head_dim;
     a.positions = p.positions.data() + t0;
     a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-    a.k_format = p.kv->format().desc();
+    a.k_format = p.kv->k_format().desc();
     a.k_vec_dot_format = p.kv->vec_dot_format().desc();
     a.k_cache = p.kv->k(0);
-    a.k_row_bytes = p.kv->row_bytes();
-    a.v_format = p.kv->format().desc();
+    a.k_row_bytes = p.kv->k_row_bytes();
+    a.v_format = p.kv->k_format().desc();
     a.v_cache = p.kv->v(0);
-    a.v_row_bytes = p.kv->row_bytes();
+    a.v_row_bytes = p.kv->k_row_bytes();
     const int64_t width = s.n_heads * s.head_dim;
     std::vector<float> out(n * width);
     absl::Status st = be.Attention(a, p.q.data() + t0 * width, out.data());
@@ -187,8 +187,8 @@ TEST_F(AttentionTest, F16CacheIsGgmlOneChunkFormula) {
   // The cache's values as floats, read back through the format.
   const int64_t n = shape.n_ctx * shape.n_kv_heads * shape.head_dim;
   std::vector<float> k(n), v(n);
-  p.kv->format().ToFloat(p.kv->k(0), k.data(), n);
-  p.kv->format().ToFloat(p.kv->v(0), v.data(), n);
+  p.kv->k_format().ToFloat(p.kv->k(0), k.data(), n);
+  p.kv->k_format().ToFloat(p.kv->v(0), v.data(), n);
   const std::vector<float> want = OneChunkF16(p, k, v);
   for (const BackendPlugin* b : registry_->backends()) {
     SCOPED_TRACE(b->name());
@@ -221,7 +221,7 @@ struct PagedCache {
 PagedCache Paginate(const Problem& p, int64_t block_size, uint32_t seed) {
   PagedCache c;
   c.block_size = block_size;
-  const size_t row = p.kv->row_bytes();
+  const size_t row = p.kv->k_row_bytes();
   c.k_row_bytes = row + 32;
   c.k_block_bytes = block_size * c.k_row_bytes + 64;
   c.v_block_bytes = block_size * row + 128;
@@ -262,19 +262,19 @@ absl::StatusOr<std::vector<float>> RunRows(Backend& be, const Problem& p,
   a.head_dim = s.head_dim;
   a.positions = tokens.data();
   a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-  a.k_format = p.kv->format().desc();
+  a.k_format = p.kv->k_format().desc();
   a.k_vec_dot_format = p.kv->vec_dot_format().desc();
-  a.v_format = p.kv->format().desc();
+  a.v_format = p.kv->k_format().desc();
   if (paged == nullptr) {
     a.k_cache = p.kv->k(0);
-    a.k_row_bytes = p.kv->row_bytes();
+    a.k_row_bytes = p.kv->k_row_bytes();
     a.v_cache = p.kv->v(0);
-    a.v_row_bytes = p.kv->row_bytes();
+    a.v_row_bytes = p.kv->k_row_bytes();
   } else {
     a.k_cache = paged->k.data();
     a.k_row_bytes = paged->k_row_bytes;
     a.v_cache = paged->v.data();
-    a.v_row_bytes = p.kv->row_bytes();
+    a.v_row_bytes = p.kv->k_row_bytes();
     a.block_size = paged->block_size;
     a.block_table = paged->table.data();
     a.k_block_bytes = paged->k_block_bytes;
@@ -327,7 +327,7 @@ TEST_P(AttentionCacheTest, RowsOfSeveralSequencesInOneCall) {
   ASSERT_NE(p1.kv, nullptr);
   ASSERT_NE(p2.kv, nullptr);
   constexpr int64_t kBlock = 16;
-  const size_t row = p1.kv->row_bytes(), block_bytes = kBlock * row;
+  const size_t row = p1.kv->k_row_bytes(), block_bytes = kBlock * row;
   const int64_t n_blocks = (shape.n_ctx + kBlock - 1) / kBlock;
   std::vector<int32_t> slots(2 * n_blocks + 2);
   std::iota(slots.begin(), slots.end(), 0);
@@ -370,9 +370,9 @@ TEST_P(AttentionCacheTest, RowsOfSeveralSequencesInOneCall) {
     a.head_dim = shape.head_dim;
     a.positions = positions.data();
     a.scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
-    a.k_format = p1.kv->format().desc();
+    a.k_format = p1.kv->k_format().desc();
     a.k_vec_dot_format = p1.kv->vec_dot_format().desc();
-    a.v_format = p1.kv->format().desc();
+    a.v_format = p1.kv->k_format().desc();
     a.k_cache = k.data();
     a.k_row_bytes = row;
     a.v_cache = v.data();

@@ -117,7 +117,7 @@ TEST_P(InferenceContextTest, LlamaMatchesReferenceForward) {
   TinySpec spec;
   LoadModel(spec);
   ContextOptions options;
-  options.kv_type = kCacheTypeF32;  // the reference does not round K and V
+  options.cache_type_k = options.cache_type_v = kCacheTypeF32;  // the reference does not round
   auto ctx = NewContext(options);
   ASSERT_NE(ctx, nullptr);
   std::vector<float> logits(kPrompt.size() * model_->n_vocab());
@@ -135,7 +135,7 @@ TEST_P(InferenceContextTest, Qwen2WithBiasesPartialRopeAndScalingMatchesReferenc
   spec.tied = true;
   LoadModel(spec);
   ContextOptions options;
-  options.kv_type = kCacheTypeF32;
+  options.cache_type_k = options.cache_type_v = kCacheTypeF32;
   auto ctx = NewContext(options);
   ASSERT_NE(ctx, nullptr);
   std::vector<float> logits(kPrompt.size() * model_->n_vocab());
@@ -147,7 +147,7 @@ TEST_P(InferenceContextTest, F16CacheStaysCloseToReference) {
   LoadModel(TinySpec());
   auto ctx = NewContext();  // F16 cache, as llama.cpp
   ASSERT_NE(ctx, nullptr);
-  EXPECT_EQ(ctx->kv_pool().format().type_id(), kCacheTypeF16);
+  EXPECT_EQ(ctx->kv_pool().k_format().type_id(), kCacheTypeF16);
   std::vector<float> logits(kPrompt.size() * model_->n_vocab());
   ASSERT_TRUE(ctx->EvalAll(kPrompt, logits.data()).ok());
   ExpectMatchesReference(logits, 3e-3);
@@ -253,10 +253,10 @@ TEST_P(InferenceContextTest, OtherCacheTypes) {
   for (uint32_t type : {kCacheTypeF32, kCacheTypeQ8_0}) {
     SCOPED_TRACE(type);
     ContextOptions options;
-    options.kv_type = type;
+    options.cache_type_k = options.cache_type_v = type;
     auto ctx = NewContext(options);
     ASSERT_NE(ctx, nullptr);
-    EXPECT_EQ(ctx->kv_pool().format().type_id(), type);
+    EXPECT_EQ(ctx->kv_pool().k_format().type_id(), type);
     std::vector<float> got(V);
     ASSERT_TRUE(ctx->Eval(kPrompt, got.data()).ok());
     // Q8_0 keeps ~8 bits of each K/V value; f32 and f16 differ by f16 rounding only.
@@ -336,10 +336,10 @@ TEST_P(InferenceContextTest, CreateChecksOptions) {
   EXPECT_EQ(InferenceContext::Create(*model_, backend_.get(), options).status().code(),
             absl::StatusCode::kInvalidArgument);
   options = {};
-  options.kv_type = 23;  // IQ4_XS: block of 256 does not divide head_dim 32
+  options.cache_type_k = 23;  // IQ4_XS: block of 256 does not divide head_dim 32
   absl::Status s = InferenceContext::Create(*model_, backend_.get(), options).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-  options.kv_type = 1000;  // no such type
+  options.cache_type_k = 1000;  // no such type
   EXPECT_EQ(InferenceContext::Create(*model_, backend_.get(), options).status().code(),
             absl::StatusCode::kNotFound);
 

@@ -18,7 +18,7 @@ class PrefixCacheTest : public testing::PluginsTest {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<KvPool>> pool =
-        KvPool::Create(*registry_, kCacheTypeF16, 1, 8, 1, 4);
+        KvPool::Create(*registry_, kCacheTypeF16, kCacheTypeF16, 1, 8, 1, 4);
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = *std::move(pool);
   }

@@ -72,6 +72,8 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
   ContextOptions options;
   options.n_ctx = std::max(p.n_prompt, kDecodePrefix + p.n_gen);
   options.batch_size = std::max<int64_t>(p.n_prompt, 1);
+  options.cache_type_k = p.cache_type_k;
+  options.cache_type_v = p.cache_type_v;
   absl::StatusOr<std::unique_ptr<InferenceContext>> ctx =
       InferenceContext::Create(model, backend, options);
   if (!ctx.ok()) return ctx.status();
@@ -120,7 +122,7 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
     // kDecodePrefix .. kDecodePrefix + n_gen - 1.
     const double mean_rows = kDecodePrefix + (static_cast<double>(p.n_gen) + 1) / 2;
     result.decode_kv_bytes_per_token =
-        2.0 * model.config().n_layer * mean_rows * static_cast<double>(c.kv_pool().row_bytes());
+        mean_rows * static_cast<double>(c.kv_pool().bytes_per_position());
   }
   return result;
 }

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "core/backend.h"
 #include "core/model/model.h"
+#include "core/plugin/edgellm_plugin.h"
 
 namespace edgellm::bench {
 
@@ -27,6 +28,9 @@ struct BenchParams {
   int64_t n_prompt = 512;  // 0: no prefill test
   int64_t n_gen = 128;     // 0: no decode test
   int repetitions = 5;
+  // GGUF type ids of the K and V caches.
+  uint32_t cache_type_k = EDGE_GGML_TYPE_F16;
+  uint32_t cache_type_v = EDGE_GGML_TYPE_F16;
   uint64_t seed = 1234;  // the random tokens
 };
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/backend.h"
+#include "core/model/kv_pool.h"
 #include "core/model/model.h"
 #include "core/plugin/plugin_paths.h"
 #include "core/plugin/plugin_registry.h"
@@ -264,6 +265,14 @@ int RunBench(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<PluginRegistry>> registry =
       LoadPlugins(absl::GetFlag(FLAGS_plugin_dir));
   if (!registry.ok()) return Fail(registry.status());
+  for (const auto& [flag, value, type] :
+       {std::make_tuple("--cache_type_k", absl::GetFlag(FLAGS_cache_type_k), &params.cache_type_k),
+        std::make_tuple("--cache_type_v", absl::GetFlag(FLAGS_cache_type_v),
+                        &params.cache_type_v)}) {
+    absl::StatusOr<uint32_t> id = ParseCacheType(**registry, flag, value);
+    if (!id.ok()) return Fail(id.status());
+    *type = *id;
+  }
   std::vector<const BackendPlugin*> backends;
   std::vector<std::string> loaded;
   for (const BackendPlugin* b : (*registry)->backends()) loaded.push_back(b->name());

@@ -39,3 +39,7 @@ ABSL_FLAG(edgellm::cli::ThreadCounts, threads, edgellm::cli::ThreadCounts{},
           "Threads; 0: one per core (bench: comma-separated counts, each one run)");
 ABSL_FLAG(int64_t, seed, -1,
           "Seed: generate's sampling seed (-1: a random one); synth's weight seed (-1: 0)");
+ABSL_FLAG(std::string, cache_type_k, "f16",
+          "KV cache type of K (llama.cpp's -ctk): f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl");
+ABSL_FLAG(std::string, cache_type_v, "f16",
+          "KV cache type of V (llama.cpp's -ctv): f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl");

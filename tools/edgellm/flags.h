@@ -27,5 +27,7 @@ ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, backend);
 ABSL_DECLARE_FLAG(edgellm::cli::ThreadCounts, threads);
 ABSL_DECLARE_FLAG(int64_t, seed);
+ABSL_DECLARE_FLAG(std::string, cache_type_k);
+ABSL_DECLARE_FLAG(std::string, cache_type_v);
 
 #endif  // EDGELLM_TOOLS_EDGELLM_FLAGS_H_

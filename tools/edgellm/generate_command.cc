@@ -16,6 +16,7 @@
 #include "core/backend.h"
 #include "core/engine/generator.h"
 #include "core/model/inference_context.h"
+#include "core/model/kv_pool.h"
 #include "core/model/model.h"
 #include "core/plugin/plugin_paths.h"
 #include "core/plugin/plugin_registry.h"
@@ -47,7 +48,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: edgellm generate --model=FILE --prompt=TEXT [--n_predict=N] [--temperature=T "
     "--top_k=K --top_p=P --min_p=P --repeat_penalty=R --seed=S] [--backend=NAME --threads=N "
-    "--batch_size=N --ctx_size=N] [--json] [--dump_logits=FILE --n_logit_steps=K]\n";
+    "--batch_size=N --ctx_size=N --cache_type_k=T --cache_type_v=T] [--json] [--dump_logits=FILE "
+    "--n_logit_steps=K]\n";
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "edgellm generate: %s\n", std::string(status.message()).c_str());
@@ -139,6 +141,14 @@ int RunGenerate(const std::vector<std::string>& args) {
   ContextOptions options;
   options.n_ctx = absl::GetFlag(FLAGS_ctx_size);
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  absl::StatusOr<uint32_t> cache_k =
+      ParseCacheType(**registry, "--cache_type_k", absl::GetFlag(FLAGS_cache_type_k));
+  if (!cache_k.ok()) return Fail(cache_k.status());
+  absl::StatusOr<uint32_t> cache_v =
+      ParseCacheType(**registry, "--cache_type_v", absl::GetFlag(FLAGS_cache_type_v));
+  if (!cache_v.ok()) return Fail(cache_v.status());
+  options.cache_type_k = *cache_k;
+  options.cache_type_v = *cache_v;
   absl::StatusOr<std::unique_ptr<InferenceContext>> ctx =
       InferenceContext::Create(**model, backend->get(), options);
   if (!ctx.ok()) return Fail(ctx.status());
