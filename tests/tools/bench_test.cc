@@ -169,6 +169,31 @@ TEST_F(BenchCliTest, PrefillOrDecodeAloneLeavesTheOtherNull) {
   EXPECT_TRUE(r.at("bandwidth_fraction").is_null());
 }
 
+// -d fills the context first (as llama-bench): decode then reads the depth's KV rows too, and a
+// q8_0 cache (34 bytes per 32 values against f16's 64) reads about half the KV bytes of f16.
+TEST_F(BenchCliTest, DepthAndCacheTypesChangeTheKvBytesPerToken) {
+  EDGELLM_REQUIRE_SHARED();
+  const auto run = [](const std::string& flags) {
+    CliRun r = Edgellm("bench --json --model=" + *model_ + " -p 0 -n 2 -r 1 --probe_mib=64 " +
+                       flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out)[0] : nlohmann::json();
+  };
+  const nlohmann::json at0 = run(""), at64 = run("-d 64"), q8 = run("-d 64 --cache_type_k=q8_0 "
+                                                                     "--cache_type_v=q8_0");
+  ASSERT_FALSE(at64.is_null());
+  ASSERT_FALSE(q8.is_null());
+  EXPECT_EQ(at64.at("depth").get<int>(), 64);
+  EXPECT_EQ(q8.at("cache_type_k").get<std::string>(), "q8_0");
+  // f16: 2 bytes per value, K and V, per layer; the mean decoded position is depth + 1.5.
+  const double f16_row = 2.0 * kKvWidth * 2 * kLayers;
+  EXPECT_DOUBLE_EQ(at0.at("decode_kv_bytes_per_token").get<double>(), (1 + 1.5) * f16_row);
+  EXPECT_DOUBLE_EQ(at64.at("decode_kv_bytes_per_token").get<double>(), (64 + 1.5) * f16_row);
+  EXPECT_DOUBLE_EQ(q8.at("decode_kv_bytes_per_token").get<double>(),
+                   (64 + 1.5) * f16_row * 34.0 / 64.0);
+  EXPECT_GT(q8.at("decode_tokens_per_second").get<double>(), 0.0);
+}
+
 TEST_F(BenchCliTest, BadInputGivesOneClearLineAndFails) {
   EDGELLM_REQUIRE_SHARED();
   const std::string model = " --model=" + *model_;

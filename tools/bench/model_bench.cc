@@ -65,13 +65,18 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
         absl::StrCat("prompt tokens ", p.n_prompt, ", generated tokens ", p.n_gen,
                      ": neither may be negative, and one must be positive"));
   }
+  if (p.depth < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("depth ", p.depth, ": must not be negative"));
+  }
   if (p.repetitions <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("repetitions ", p.repetitions, ": must be positive"));
   }
   ContextOptions options;
-  options.n_ctx = std::max(p.n_prompt, kDecodePrefix + p.n_gen);
-  options.batch_size = std::max<int64_t>(p.n_prompt, 1);
+  // The decode test starts after one token, or at the depth.
+  const int64_t decode_prefix = std::max(kDecodePrefix, p.depth);
+  options.n_ctx = std::max(p.depth + p.n_prompt, decode_prefix + p.n_gen);
+  options.batch_size = std::max<int64_t>(std::max<int64_t>(p.n_prompt, 512), 1);
   options.cache_type_k = p.cache_type_k;
   options.cache_type_v = p.cache_type_v;
   absl::StatusOr<std::unique_ptr<InferenceContext>> ctx =
@@ -88,24 +93,33 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
   };
   std::vector<float> logits(static_cast<size_t>(model.n_vocab()));
 
-  // Warm-up: pages the weights in and starts the backend's threads.
+  // Warm-up: pages the weights in and starts the backend's threads. Then the depth's positions,
+  // once: each test truncates back to them.
   if (absl::Status s = c.Eval(random_tokens(1), logits.data()); !s.ok()) return s;
+  c.Reset();
+  if (p.depth > 0) {
+    if (absl::Status s = c.Eval(random_tokens(p.depth), nullptr); !s.ok()) return s;
+  }
 
   BenchResult result;
   std::vector<double> pp, tg;
   for (int r = 0; r < p.repetitions; ++r) {
     if (p.n_prompt > 0) {
       const std::vector<int32_t> prompt = random_tokens(p.n_prompt);
-      c.Reset();
+      if (absl::Status s = c.Truncate(p.depth); !s.ok()) return s;
       const auto start = std::chrono::steady_clock::now();
       if (absl::Status s = c.Eval(prompt, logits.data()); !s.ok()) return s;
       pp.push_back(static_cast<double>(p.n_prompt) / Seconds(start));
     }
     if (p.n_gen > 0) {
       const std::vector<int32_t> tokens = random_tokens(kDecodePrefix + p.n_gen);
-      c.Reset();
-      if (absl::Status s = c.Eval({tokens.data(), kDecodePrefix}, logits.data()); !s.ok()) {
-        return s;
+      if (p.depth > 0) {
+        if (absl::Status s = c.Truncate(p.depth); !s.ok()) return s;
+      } else {
+        c.Reset();
+        if (absl::Status s = c.Eval({tokens.data(), kDecodePrefix}, logits.data()); !s.ok()) {
+          return s;
+        }
       }
       const auto start = std::chrono::steady_clock::now();
       for (int64_t i = kDecodePrefix; i < kDecodePrefix + p.n_gen; ++i) {
@@ -119,8 +133,9 @@ absl::StatusOr<BenchResult> RunModelBench(const Model& model, Backend* backend,
   result.decode_weight_bytes_per_token = DecodeWeightBytes(model);
   if (p.n_gen > 0) {
     // The token at position q reads q + 1 K and V rows per layer; q runs over
-    // kDecodePrefix .. kDecodePrefix + n_gen - 1.
-    const double mean_rows = kDecodePrefix + (static_cast<double>(p.n_gen) + 1) / 2;
+    // decode_prefix .. decode_prefix + n_gen - 1.
+    const double mean_rows =
+        static_cast<double>(decode_prefix) + (static_cast<double>(p.n_gen) + 1) / 2;
     result.decode_kv_bytes_per_token =
         mean_rows * static_cast<double>(c.kv_pool().bytes_per_position());
   }

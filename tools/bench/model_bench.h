@@ -28,6 +28,8 @@ struct BenchParams {
   int64_t n_prompt = 512;  // 0: no prefill test
   int64_t n_gen = 128;     // 0: no decode test
   int repetitions = 5;
+  // Positions filled before each test (llama-bench's -d): pp and tg at that depth of context.
+  int64_t depth = 0;
   // GGUF type ids of the K and V caches.
   uint32_t cache_type_k = EDGE_GGML_TYPE_F16;
   uint32_t cache_type_v = EDGE_GGML_TYPE_F16;

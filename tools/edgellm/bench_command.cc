@@ -35,6 +35,7 @@
 ABSL_FLAG(int32_t, n_prompt, 512, "bench: prompt tokens of the prefill test (-p); 0: none");
 ABSL_FLAG(int32_t, n_gen, 128, "bench: generated tokens of the decode test (-n); 0: none");
 ABSL_FLAG(int32_t, repetitions, 5, "bench: runs of each test (-r)");
+ABSL_FLAG(int32_t, depth, 0, "bench: positions filled before each test (-d, as llama-bench)");
 ABSL_FLAG(int32_t, probe_mib, 1024, "bench: MiB read by the streaming-read bandwidth probe");
 
 namespace edgellm::cli {
@@ -43,7 +44,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: edgellm bench --model=FILE[,FILE...] [--backend=NAME[,NAME...]] "
     "[--threads=N[,N...]] [-p N|--n_prompt=N] [-n N|--n_gen=N] [-r N|--repetitions=N] "
-    "[--probe_mib=N] [--json]\n";
+    "[-d N|--depth=N] [--cache_type_k=T --cache_type_v=T] [--probe_mib=N] [--json]\n";
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "edgellm bench: %s\n", std::string(status.message()).c_str());
@@ -112,7 +113,9 @@ class TextTable {
     PrintCells(names);
     PrintCells(rules);
   }
-  void Print(const Row& r, int64_t n_prompt, int64_t n_gen) const {
+  void Print(const Row& r, int64_t n_prompt, int64_t n_gen, int64_t depth) const {
+    // llama-bench's test names: "tg128 @ d4096".
+    const std::string at = depth > 0 ? absl::StrCat(" @ d", depth) : "";
     const std::vector<std::string> model = {
         r.description, absl::StrFormat("%.2f MiB", r.size_bytes / 1048576.0),
         CountLabel(static_cast<double>(r.n_params), "%.2f "), r.backend, absl::StrCat(r.threads)};
@@ -120,7 +123,7 @@ class TextTable {
       const bench::Stats& s = r.result.prefill_tokens_per_second;
       std::vector<std::string> cells = model;
       for (const std::string& c :
-           {absl::StrCat("pp", n_prompt), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
+           {absl::StrCat("pp", n_prompt, at), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
             std::string(), std::string(), std::string(), std::string()}) {
         cells.push_back(c);
       }
@@ -131,7 +134,7 @@ class TextTable {
       const double achieved = r.achieved_gbps();
       std::vector<std::string> cells = model;
       for (const std::string& c :
-           {absl::StrCat("tg", n_gen), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
+           {absl::StrCat("tg", n_gen, at), absl::StrFormat("%.2f ± %.2f", s.mean, s.sd),
             absl::StrFormat("%.1f", r.result.decode_bytes_per_token() / 1e6),
             absl::StrFormat("%.2f", achieved), absl::StrFormat("%.2f", r.read.gb_per_second),
             absl::StrFormat("%.1f%%", 100.0 * achieved / r.read.gb_per_second)}) {
@@ -150,7 +153,7 @@ class TextTable {
   };
   static constexpr Column kColumns[] = {
       {"model", 22, false},   {"size", 11, true},        {"params", 8, true},
-      {"backend", 7, false},  {"threads", 7, true},      {"test", 6, true},
+      {"backend", 7, false},  {"threads", 7, true},      {"test", 15, true},
       {"t/s", 18, true},      {"MB/token", 8, true},     {"GB/s", 7, true},
       {"read GB/s", 9, true}, {"% of read bw", 12, true}};
 
@@ -187,6 +190,9 @@ nlohmann::json ToJson(const Row& r, const bench::BenchParams& p) {
       {"threads", r.threads},
       {"n_prompt", p.n_prompt},
       {"n_gen", p.n_gen},
+      {"depth", p.depth},
+      {"cache_type_k", absl::GetFlag(FLAGS_cache_type_k)},
+      {"cache_type_v", absl::GetFlag(FLAGS_cache_type_v)},
       {"repetitions", p.repetitions},
       {"prefill_tokens_per_second", stat(pp, pp.mean)},
       {"prefill_tokens_per_second_sd", stat(pp, pp.sd)},
@@ -219,6 +225,7 @@ std::vector<std::string> ExpandBenchShortFlags(int argc, char** argv) {
                                                                    {"-p", "--n_prompt"},
                                                                    {"-n", "--n_gen"},
                                                                    {"-r", "--repetitions"},
+                                                                   {"-d", "--depth"},
                                                                    {"-t", "--threads"}};
   for (std::string& a : out) {
     for (const auto& [short_name, long_name] : kShort) {
@@ -242,6 +249,11 @@ int RunBench(const std::vector<std::string>& args) {
   params.n_prompt = absl::GetFlag(FLAGS_n_prompt);
   params.n_gen = absl::GetFlag(FLAGS_n_gen);
   params.repetitions = absl::GetFlag(FLAGS_repetitions);
+  params.depth = absl::GetFlag(FLAGS_depth);
+  if (params.depth < 0) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("-d/--depth ", params.depth, ": must not be negative")));
+  }
   if (params.n_prompt < 0 || params.n_gen < 0 || params.n_prompt + params.n_gen == 0) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("-p/--n_prompt ", params.n_prompt, " and -n/--n_gen ", params.n_gen,
@@ -352,7 +364,7 @@ int RunBench(const std::vector<std::string>& args) {
         if (json) {
           out.push_back(ToJson(row, params));
         } else {
-          table.Print(row, params.n_prompt, params.n_gen);
+          table.Print(row, params.n_prompt, params.n_gen, params.depth);
         }
       }
     }
