@@ -19,6 +19,7 @@
 #include "core/model/inference_context.h"
 #include "core/plugin/plugin_paths.h"
 #include "gtest/gtest.h"
+#include "tests/testing/plugins_fixture.h"
 #include "tests/testing/shared_data.h"
 
 namespace edgellm {
@@ -49,18 +50,10 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
+class BatchSchedulerTest
+    : public testing::PluginsTest,
+      public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<PluginRegistry>> r = LoadPlugins("");
-    ASSERT_TRUE(r.ok()) << r.status();
-    registry_ = r->release();
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-
   void SetUp() override {
     EDGELLM_REQUIRE_SHARED();
     plugin_ = registry_->FindBackend(std::get<1>(GetParam()));
@@ -138,6 +131,18 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
     return run;
   }
 
+  // Every request at once, each on a client thread of its own; outcomes in request order.
+  static std::vector<Outcome> BatchedAll(BatchScheduler& s,
+                                         const std::vector<GenerateRequest>& requests) {
+    std::vector<Outcome> out(requests.size());
+    std::vector<std::thread> clients;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      clients.emplace_back([&, i] { out[i] = Batched(s, requests[i]); });
+    }
+    for (std::thread& t : clients) t.join();
+    return out;
+  }
+
   void ExpectSame(const Outcome& solo, const Outcome& batched, const std::string& what) {
     ASSERT_TRUE(solo.status.ok()) << what << ": " << solo.status;
     ASSERT_TRUE(batched.status.ok()) << what << ": " << batched.status;
@@ -160,7 +165,6 @@ class BatchSchedulerTest : public ::testing::TestWithParam<std::tuple<std::strin
     return p;
   }
 
-  inline static PluginRegistry* registry_ = nullptr;
   const BackendPlugin* plugin_ = nullptr;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -228,12 +232,7 @@ TEST_P(BatchSchedulerTest, QuantizedCacheStreamsMatchTheirSoloRuns) {
     requests[i].ignore_eos = true;
     requests[i].sampling.temperature = 0.0f;
   }
-  std::vector<Outcome> batched(kRequests);
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kRequests; ++i) {
-    clients.emplace_back([&, i] { batched[i] = Batched(*s, requests[i]); });
-  }
-  for (std::thread& t : clients) t.join();
+  const std::vector<Outcome> batched = BatchedAll(*s, requests);
   for (int i = 0; i < kRequests; ++i) {
     ExpectSame(Solo(requests[i], options.n_ctx, kCacheTypeQ8_0, EDGE_GGML_TYPE_Q4_0), batched[i],
                "request " + std::to_string(i));
@@ -287,12 +286,7 @@ TEST_P(BatchSchedulerTest, FullPoolPreemptsAndResumesWithTheSameBits) {
     requests[i].sampling.temperature = 0.7f;
     requests[i].sampling.seed = 50 + i;
   }
-  std::vector<Outcome> batched(kRequests);
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kRequests; ++i) {
-    clients.emplace_back([&, i] { batched[i] = Batched(*s, requests[i]); });
-  }
-  for (std::thread& t : clients) t.join();
+  const std::vector<Outcome> batched = BatchedAll(*s, requests);
   EXPECT_GT(s->stats().preemptions, 0) << "the pool never filled: the test proves nothing";
   for (int i = 0; i < kRequests; ++i) {
     EXPECT_EQ(batched[i].result.tokens.size(), 56u);

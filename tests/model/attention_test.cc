@@ -244,6 +244,21 @@ PagedCache Paginate(const Problem& p, int64_t block_size, uint32_t seed) {
   return c;
 }
 
+// The fields every request over `p` shares: its shape and formats, rows at `positions`.
+EdgeAttentionV1 Request(const Problem& p, const std::vector<int32_t>& positions) {
+  EdgeAttentionV1 a{};
+  a.n_tokens = static_cast<int64_t>(positions.size());
+  a.n_heads = p.shape.n_heads;
+  a.n_kv_heads = p.shape.n_kv_heads;
+  a.head_dim = p.shape.head_dim;
+  a.positions = positions.data();
+  a.scale = 1.0f / std::sqrt(static_cast<float>(p.shape.head_dim));
+  a.k_format = p.kv->k_format().desc();
+  a.k_vec_dot_format = p.kv->vec_dot_format().desc();
+  a.v_format = p.kv->v_format().desc();
+  return a;
+}
+
 // Attention of query rows `tokens` (token t: p.q's row t at position t), over the problem's
 // contiguous cache, or over `paged` when given.
 absl::StatusOr<std::vector<float>> RunRows(Backend& be, const Problem& p,
@@ -255,16 +270,7 @@ absl::StatusOr<std::vector<float>> RunRows(Backend& be, const Problem& p,
   for (int32_t t : tokens) {
     q.insert(q.end(), p.q.begin() + t * width, p.q.begin() + (t + 1) * width);
   }
-  EdgeAttentionV1 a{};
-  a.n_tokens = static_cast<int64_t>(tokens.size());
-  a.n_heads = s.n_heads;
-  a.n_kv_heads = s.n_kv_heads;
-  a.head_dim = s.head_dim;
-  a.positions = tokens.data();
-  a.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-  a.k_format = p.kv->k_format().desc();
-  a.k_vec_dot_format = p.kv->vec_dot_format().desc();
-  a.v_format = p.kv->k_format().desc();
+  EdgeAttentionV1 a = Request(p, tokens);
   if (paged == nullptr) {
     a.k_cache = p.kv->k(0);
     a.k_row_bytes = p.kv->k_row_bytes();
@@ -363,16 +369,7 @@ TEST_P(AttentionCacheTest, RowsOfSeveralSequencesInOneCall) {
     SCOPED_TRACE(b->name());
     std::unique_ptr<Backend> be = Make(*b, 2);
     ASSERT_NE(be, nullptr);
-    EdgeAttentionV1 a{};
-    a.n_tokens = static_cast<int64_t>(positions.size());
-    a.n_heads = shape.n_heads;
-    a.n_kv_heads = shape.n_kv_heads;
-    a.head_dim = shape.head_dim;
-    a.positions = positions.data();
-    a.scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
-    a.k_format = p1.kv->k_format().desc();
-    a.k_vec_dot_format = p1.kv->vec_dot_format().desc();
-    a.v_format = p1.kv->k_format().desc();
+    EdgeAttentionV1 a = Request(p1, positions);
     a.k_cache = k.data();
     a.k_row_bytes = row;
     a.v_cache = v.data();
