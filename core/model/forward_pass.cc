@@ -55,15 +55,16 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
   const int64_t E = c.n_embd, Q = c.n_embd_q(), KV = c.n_embd_kv(), F = c.n_ff, V = c.n_vocab;
 
   // Prefill sequences' rows first, then decode rows: each numerics class is one run of rows.
-  std::vector<size_t> order;
-  order.reserve(sequences.size());
+  std::vector<size_t>& order = order_;
+  order.clear();
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < sequences.size(); ++i) {
       if ((sequences[i].numerics == RowNumerics::kPrefill) == (pass == 0)) order.push_back(i);
     }
   }
-  std::vector<int64_t> first_row(sequences.size());
-  int64_t n = 0, n_prefill = 0, n_out = 0, n_out_prefill = 0;
+  std::vector<int64_t>& first_row = first_row_;
+  first_row.assign(sequences.size(), 0);
+  int64_t n = 0, n_prefill = 0;
   for (size_t i : order) {
     const SequenceRows& s = sequences[i];
     const int64_t m = static_cast<int64_t>(s.tokens.size());
@@ -89,14 +90,30 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     first_row[i] = n;
     n += m;
     if (s.numerics == RowNumerics::kPrefill) n_prefill += m;
-    if (s.logits == LogitsWanted::kAll) {
-      n_out += m;
-      if (s.numerics == RowNumerics::kPrefill) n_out_prefill += m;
-    } else if (s.logits == LogitsWanted::kLast) {
-      ++n_out;
-    }
   }
   if (n == 0) return absl::InvalidArgumentError("no sequences to evaluate");
+
+  // Rows whose logits are wanted, in the order the last layer keeps them: those of kAll prefill
+  // sequences (prefill numerics) first, then the others (vec_dot's). out_first[i]: sequence i's
+  // first row among them.
+  std::vector<int64_t>& out_rows = out_rows_;
+  std::vector<int64_t>& out_first = out_first_;
+  out_rows.clear();
+  out_first.assign(sequences.size(), -1);
+  int64_t n_out_prefill = 0;  // rows of the first kind
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) n_out_prefill = static_cast<int64_t>(out_rows.size());
+    for (size_t i : order) {
+      const SequenceRows& s = sequences[i];
+      if (s.logits == LogitsWanted::kNone) continue;
+      const bool all = s.logits == LogitsWanted::kAll;
+      if ((all && s.numerics == RowNumerics::kPrefill) != (pass == 0)) continue;
+      out_first[i] = static_cast<int64_t>(out_rows.size());
+      const int64_t last = first_row[i] + static_cast<int64_t>(s.tokens.size()) - 1;
+      for (int64_t r = all ? first_row[i] : last; r <= last; ++r) out_rows.push_back(r);
+    }
+  }
+  const int64_t n_out = static_cast<int64_t>(out_rows.size());
 
   const size_t rows = static_cast<size_t>(n);
   int32_t* positions = Grow(positions_, rows);
@@ -187,26 +204,10 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
     // kLast sequences as a one-row matmul would (vec_dot).
     int64_t m = n, m_prefill = n_prefill;
     if (l == n_layer - 1) {
-      int64_t o = 0;
-      const auto keep = [&](int64_t r) {
+      for (int64_t o = 0; o < n_out; ++o) {
+        const int64_t r = out_rows[o];
         std::copy(x + r * E, x + (r + 1) * E, gather + o * E);
         std::copy(xn + r * E, xn + (r + 1) * E, gather + (n_out + o) * E);
-        ++o;
-      };
-      for (size_t i : order) {
-        const SequenceRows& s = sequences[i];
-        if (s.logits != LogitsWanted::kAll || s.numerics != RowNumerics::kPrefill) continue;
-        for (size_t t = 0; t < s.tokens.size(); ++t) keep(first_row[i] + t);
-      }
-      for (size_t i : order) {
-        const SequenceRows& s = sequences[i];
-        const int64_t last = first_row[i] + static_cast<int64_t>(s.tokens.size()) - 1;
-        if (s.logits == LogitsWanted::kLast ||
-            (s.logits == LogitsWanted::kAll && s.numerics == RowNumerics::kDecode)) {
-          for (int64_t r = s.logits == LogitsWanted::kAll ? first_row[i] : last; r <= last; ++r) {
-            keep(r);
-          }
-        }
       }
       std::copy(gather, gather + n_out * E, x);
       std::copy(gather + n_out * E, gather + 2 * n_out * E, xn);
@@ -238,23 +239,12 @@ absl::Status ForwardPass::Run(Backend& be, absl::Span<const SequenceRows> sequen
       !s.ok()) {
     return s;
   }
-  // Back to each sequence, in the order the rows were kept above.
-  int64_t o = 0;
-  for (size_t i : order) {
+  // Back to each sequence.
+  for (size_t i = 0; i < sequences.size(); ++i) {
     const SequenceRows& s = sequences[i];
-    if (s.logits != LogitsWanted::kAll || s.numerics != RowNumerics::kPrefill) continue;
-    const int64_t m = static_cast<int64_t>(s.tokens.size());
-    std::copy(logits + o * V, logits + (o + m) * V, s.logits_out);
-    o += m;
-  }
-  for (size_t i : order) {
-    const SequenceRows& s = sequences[i];
-    if (s.logits == LogitsWanted::kLast ||
-        (s.logits == LogitsWanted::kAll && s.numerics == RowNumerics::kDecode)) {
-      const int64_t m = s.logits == LogitsWanted::kAll ? static_cast<int64_t>(s.tokens.size()) : 1;
-      std::copy(logits + o * V, logits + (o + m) * V, s.logits_out);
-      o += m;
-    }
+    if (out_first[i] < 0) continue;
+    const int64_t m = s.logits == LogitsWanted::kAll ? static_cast<int64_t>(s.tokens.size()) : 1;
+    std::copy(logits + out_first[i] * V, logits + (out_first[i] + m) * V, s.logits_out);
   }
   return absl::OkStatus();
 }

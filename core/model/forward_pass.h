@@ -100,6 +100,10 @@ class ForwardPass {
   std::vector<float> logits_;               // [rows with logits][V]
   std::vector<float> gather_;               // rows kept for the last layer's FFN [E]
   std::vector<const int32_t*> row_tables_;  // each row's sequence's block table
+  // Per-pass indices, kept so that a pass allocates nothing once warm: sequences in row order,
+  // each one's first row, the rows whose logits are wanted and each sequence's first among them.
+  std::vector<size_t> order_;
+  std::vector<int64_t> first_row_, out_rows_, out_first_;
 };
 
 }  // namespace edgellm
